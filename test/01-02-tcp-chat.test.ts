@@ -1,0 +1,133 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import test from 'ava';
+import {
+  assertNoStack,
+  client,
+  freePort,
+  occupiedPort,
+  server,
+  start,
+  waitFor,
+} from './harness.ts';
+import { checkTranscript } from './transcript.ts';
+
+const SERVER = '01-tcp-server.ts';
+const CLIENT = '02-tcp-client.ts';
+
+test('01-tcp-server and 02-tcp-client chat in lock-step until the server answers bye', async (t) => {
+  const s = await server(t, SERVER, { input: ['hello, client', 'bye'] });
+  const c = await client(t, CLIENT, s, { input: ['hi server', '你好'] });
+  const done = await s.proc;
+  t.is(c.exitCode, 0);
+  t.is(c.stdout, '请输入:\n>>>hello, client\n请输入:\n>>>');
+  t.is(done.exitCode, 0);
+  t.is(
+    done.stdout,
+    `listening on 127.0.0.1:${s.port}\nhi server\n请输入:\n>>>你好\n请输入:\n>>>(the client closed the connection)`,
+  );
+});
+
+test('lesson 01 transcript matches a real run', (t) =>
+  checkTranscript(t, '01-tcp-server', [
+    ['hello, client', 'bye'],
+    ['hi server', '你好'],
+  ]));
+
+test('lesson 02 transcript matches a real run', (t) =>
+  checkTranscript(t, '02-tcp-client', [['hi']]));
+
+test('02-tcp-client with no server says to start 01 first, exit 1', async (t) => {
+  const done = await client(t, CLIENT, { port: await freePort() }, { input: ['hi'] });
+  t.is(done.exitCode, 1);
+  t.regex(
+    done.stderr,
+    /^nothing is listening on 127\.0\.0\.1:\d+ — start 01-tcp-server\.ts first$/,
+  );
+  assertNoStack(t, done);
+});
+
+test('01-tcp-server on a port in use says so, exit 1', async (t) => {
+  const port = await occupiedPort(t);
+  const done = await start(t, SERVER, { args: ['--port', String(port)] });
+  t.is(done.exitCode, 1);
+  t.is(
+    done.stderr,
+    `127.0.0.1:${port} is already in use — stop the other server or choose another --port`,
+  );
+  t.is(done.stdout, '');
+});
+
+for (const [args, message] of [
+  [['--bogus'], /^Unknown option '--bogus' — usage: npx tsx scripts\/0[12]-tcp-\w+\.ts/],
+  [['--port', 'abc'], /^--port takes a number from 0 to 65535, not 'abc' — usage: /],
+  [['--port', '70000'], /^--port takes a number from 0 to 65535, not '70000' — usage: /],
+  [['--port'], /^Option '--port <value>' argument missing — usage: /],
+] as const) {
+  for (const name of [SERVER, CLIENT]) {
+    test(`${name} ${args.join(' ')} is a usage error, exit 2`, async (t) => {
+      const done = await start(t, name, { args: [...args] });
+      t.is(done.exitCode, 2);
+      t.regex(done.stderr, message);
+      t.is(done.stderr.split('\n').length, 1, 'one line');
+    });
+  }
+}
+
+test('--help prints the usage on stdout, exit 0', async (t) => {
+  const done = await start(t, SERVER, { args: ['--help'] });
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, 'usage: npx tsx scripts/01-tcp-server.ts [--host 127.0.0.1] [--port 8088]');
+});
+
+test('end of input at the client prompt closes cleanly on both sides', async (t) => {
+  const s = await server(t, SERVER, { input: [] });
+  const c = await client(t, CLIENT, s, { input: [] });
+  t.is(c.exitCode, 0);
+  t.is(c.stdout, '请输入:\n>>>');
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n(the client closed the connection)`);
+});
+
+test('end of input at the server prompt closes cleanly on both sides', async (t) => {
+  const s = await server(t, SERVER, { input: [] });
+  const c = await client(t, CLIENT, s, { input: ['hi', 'more'] });
+  t.is(c.exitCode, 0);
+  t.is(c.stdout, '请输入:\n>>>(the server closed the connection)');
+  t.is((await s.proc).exitCode, 0);
+});
+
+test('an empty line is not sent: both sides ask again', async (t) => {
+  const s = await server(t, SERVER, { input: ['', 'answer', 'bye'] });
+  const c = await client(t, CLIENT, s, { input: ['', 'question', 'again'] });
+  t.is(c.stdout, '请输入:\n>>>请输入:\n>>>answer\n请输入:\n>>>');
+  t.is(
+    (await s.proc).stdout,
+    `listening on 127.0.0.1:${s.port}\nquestion\n请输入:\n>>>请输入:\n>>>again\n请输入:\n>>>(the client closed the connection)`,
+  );
+});
+
+test('a client that vanishes mid-conversation (reset) ends the server with one line, exit 1', async (t) => {
+  const s = await server(t, SERVER); // stdin left open: the server waits for a client line
+  const peer = connect(s.port, '127.0.0.1');
+  await once(peer, 'connect');
+  peer.write('hello');
+  await waitFor(s.proc, 'hello\n');
+  peer.resetAndDestroy();
+  const done = await s.proc;
+  t.is(done.exitCode, 1);
+  t.is(done.stderr, 'the client reset the connection — it is gone');
+  assertNoStack(t, done);
+});
+
+test('a second client is refused while the first is served', async (t) => {
+  const s = await server(t, SERVER, { input: ['bye'] });
+  const first = connect(s.port, '127.0.0.1');
+  first.write('hello');
+  await waitFor(s.proc, 'hello\n'); // accepted and served
+  const second = await client(t, CLIENT, s, { input: ['hi'] });
+  t.is(second.exitCode, 1);
+  t.regex(second.stderr, /^nothing is listening on/);
+  first.destroy();
+});

@@ -1,0 +1,152 @@
+/**
+ * The one test harness: start scripts as real processes, wait for `listening on`, feed stdin,
+ * collect what each side prints, and kill everything when the test ends.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
+import { execa, type Result, type ResultPromise } from 'execa';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const scriptPath = (name: string) => `${root}scripts/${name}`;
+export const read = (relative: string) => readFileSync(`${root}${relative}`, 'utf8');
+
+/** Every process gets this long before it is killed: no test can hang the suite. */
+export const PROCESS_TIMEOUT_MS = 15_000;
+
+export type Proc = ResultPromise<{ reject: false }>;
+export type Done = Result<{ reject: false }>;
+
+export interface StartOptions {
+  /** Lines typed on stdin; a trailing newline is added to each. Omit to leave stdin open. */
+  input?: string[];
+  /** Extra flags; `--port` is added by `server()` and `client()` unless given here. */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** Start a script as `node --import tsx scripts/NAME …` (what `npx tsx` does, without npx). */
+export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
+  const { input, args = [], env } = options;
+  const proc = execa('node', ['--import', 'tsx', scriptPath(name), ...args], {
+    cwd: root,
+    reject: false,
+    timeout: PROCESS_TIMEOUT_MS,
+    env: { FORCE_COLOR: '0', ...env },
+    stdin: 'pipe',
+    ...(input ? { input: lines(input) } : {}),
+  }) as Proc;
+  printed.set(proc, '');
+  proc.stdout.on('data', (chunk: Buffer) =>
+    printed.set(proc, printed.get(proc) + chunk.toString()),
+  );
+  t.teardown(() => {
+    proc.kill('SIGKILL');
+  });
+  return proc;
+}
+
+export const lines = (input: string[]) => input.map((line) => `${line}\n`).join('');
+
+export interface Server {
+  proc: Proc;
+  /** What came after `listening on`: `127.0.0.1:PORT`, `[::1]:PORT` or a path. */
+  address: string;
+  host: string;
+  port: number;
+}
+
+/** Start a server on `--port 0` and resolve once it prints `listening on …` as its first line. */
+export async function server(
+  t: ExecutionContext,
+  name: string,
+  options: StartOptions = {},
+): Promise<Server> {
+  const args = options.args ?? [];
+  const proc = start(t, name, { ...options, args: withPort(args, 0) });
+  const address = await firstLine(proc);
+  const match = /^listening on (?:\[(.+)\]|(.+)):(\d+)$/.exec(address);
+  return {
+    proc,
+    address: address.replace(/^listening on /, ''),
+    host: match?.[1] ?? match?.[2] ?? '',
+    port: Number(match?.[3] ?? Number.NaN),
+  };
+}
+
+/** Run a client against a server to the end and return what it printed. */
+export function client(
+  t: ExecutionContext,
+  name: string,
+  to: { port: number } | undefined,
+  options: StartOptions = {},
+): Proc {
+  const args = options.args ?? [];
+  return start(t, name, { ...options, args: to ? withPort(args, to.port) : args });
+}
+
+/** Everything each process has printed on stdout so far. */
+const printed = new WeakMap<Proc, string>();
+
+/** Resolve with stdout so far once it contains `text`; reject if the process ends first. */
+export function waitFor(proc: Proc, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const seen = printed.get(proc) ?? '';
+      if (!seen.includes(text)) return false;
+      proc.stdout.off('data', check);
+      resolve(seen);
+      return true;
+    };
+    if (check()) return;
+    proc.stdout.on('data', check);
+    proc.then((r) => {
+      if (!check())
+        reject(
+          new Error(
+            `exited (${r.exitCode ?? r.signal}) before printing ${JSON.stringify(text)}: ${r.stderr}`,
+          ),
+        );
+    });
+  });
+}
+
+/** Resolve with the first stdout line, which must be `listening on …`. */
+export async function firstLine(proc: Proc): Promise<string> {
+  const seen = await waitFor(proc, '\n');
+  const line = seen.slice(0, seen.indexOf('\n'));
+  if (!line.startsWith('listening on ')) {
+    throw new Error(`first line was not "listening on …": ${JSON.stringify(line)}`);
+  }
+  return line;
+}
+
+function withPort(args: string[], port: number) {
+  const at = args.indexOf('--port');
+  if (at === -1) return [...args, '--port', String(port)];
+  return args.map((arg, i) => (i === at + 1 ? String(port) : arg));
+}
+
+/** No stack trace may reach a student's terminal. */
+export function assertNoStack(t: ExecutionContext, done: Done) {
+  t.notRegex(String(done.stderr), /^\s+at /m, 'a stack trace reached stderr');
+}
+
+/** A port that nothing listens on: bound by the kernel, then released. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Occupy a port on loopback for the length of the test. */
+export async function occupiedPort(t: ExecutionContext): Promise<number> {
+  const holder = createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  t.teardown(() => holder.close());
+  return (holder.address() as AddressInfo).port;
+}
