@@ -59,7 +59,11 @@ function flags(name: string, defaultPort: number) {
     if (!/^\d+$/.test(text) || Number(text) > 65535) {
       throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
     }
-    return { host: values.host ?? '127.0.0.1', port: Number(text) };
+    const host = values.host ?? '127.0.0.1';
+    if (host === '0.0.0.0' || host === '::') {
+      console.error(`warning: --host ${host} listens on every interface: other machines can connect`);
+    }
+    return { host, port: Number(text) };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
