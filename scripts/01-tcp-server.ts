@@ -61,7 +61,7 @@ function flags(name: string, defaultPort: number) {
     }
     const host = values.host ?? '127.0.0.1';
     if (host === '0.0.0.0' || host === '::') {
-      console.error(`warning: --host ${host} listens on every interface: other machines can connect`);
+      console.error(`warning: ${host} means every interface: other machines can connect`);
     }
     return { host, port: Number(text) };
   } catch (err) {
