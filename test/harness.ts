@@ -4,6 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
@@ -68,9 +69,10 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
     stdin: 'pipe',
     ...(input ? { input: lines(input) } : {}),
   }) as Proc;
+  const decoder = new TextDecoder(); // streaming: a character split across chunks stays whole
   printed.set(proc, '');
   proc.stdout.on('data', (chunk: Buffer) =>
-    printed.set(proc, printed.get(proc) + chunk.toString()),
+    printed.set(proc, printed.get(proc) + decoder.decode(chunk, { stream: true })),
   );
   t.teardown(() => {
     proc.kill('SIGKILL');
@@ -173,9 +175,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Occupy a port on loopback for the length of the test. */
-export async function occupiedPort(t: ExecutionContext): Promise<number> {
-  const holder = createServer().listen(0, '127.0.0.1');
+/** Occupy a port on loopback, TCP or UDP, for the length of the test. */
+export async function occupiedPort(t: ExecutionContext, protocol: 'tcp' | 'udp' = 'tcp') {
+  const holder =
+    protocol === 'tcp'
+      ? createServer().listen(0, '127.0.0.1')
+      : createSocket('udp4').bind(0, '127.0.0.1');
   await once(holder, 'listening');
   t.teardown(() => holder.close());
   return (holder.address() as AddressInfo).port;
