@@ -28,6 +28,14 @@ test('01-tcp-server and 02-tcp-client chat in lock-step until the server answers
   );
 });
 
+test('the pair works over IPv6 with --host ::1', async (t) => {
+  const s = await server(t, SERVER, { args: ['--host', '::1'], input: ['over IPv6', 'bye'] });
+  t.is(s.address, `[::1]:${s.port}`);
+  const c = await client(t, CLIENT, s, { args: ['--host', '::1'], input: ['hi', 'ok'] });
+  t.is(c.stdout, '请输入:\n>>>over IPv6\n请输入:\n>>>');
+  t.is((await s.proc).exitCode, 0);
+});
+
 test('lesson 01 transcript matches a real run', (t) =>
   checkTranscript(t, '01-tcp-server', [
     ['hello, client', 'bye'],

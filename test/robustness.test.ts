@@ -97,6 +97,17 @@ for (const row of servers) {
     t.is(done.stdout, '');
   });
 
+  for (const host of ['0.0.0.0', '::']) {
+    test(`${row.script} --host ${host}: warns that other machines can connect`, async (t) => {
+      // In a network namespace of its own: the test never listens beyond loopback for real.
+      const s = await server(t, row.script, { args: ['--host', host], isolated: true });
+      t.is(s.host, host);
+      s.proc.kill('SIGINT');
+      const done = await s.proc;
+      t.is(done.stderr, `warning: ${host} means every interface: other machines can connect`);
+    });
+  }
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${row.script}: ${signal} while waiting for a peer ends it quietly`, async (t) => {
       const s = await server(t, row.script);
