@@ -1,7 +1,7 @@
 /**
  * @title TCP client: the other half of the chat
  * @mirrors 二.1 ② client
- * @pair 01-tcp-server.ts
+ * @pair 01-tcp-server.ts 05-tcp-reuseaddr-server.ts
  * @run npx tsx scripts/02-tcp-client.ts --port 8088
  *
  * Connects to the server, then takes turns with it: send a typed line, print the answer.

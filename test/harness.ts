@@ -193,3 +193,47 @@ export async function occupiedPort(t: ExecutionContext, protocol: 'tcp' | 'udp' 
   t.teardown(() => holder.close());
   return (holder.address() as AddressInfo).port;
 }
+
+// ---- TCP socket states, read from the kernel (added for lessons 05 and 06) -------------------
+
+/** A TCP socket as Linux lists it in /proc/net/tcp and /proc/net/tcp6. */
+export interface TcpSocket {
+  localPort: number;
+  remotePort: number;
+  /** The state's name, e.g. LISTEN, ESTABLISHED, TIME_WAIT. */
+  state: string;
+  /** For a LISTEN socket: the connections completed but not yet accepted (the backlog queue). */
+  rxQueue: number;
+}
+
+const TCP_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED',
+  '02': 'SYN_SENT',
+  '03': 'SYN_RECV',
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT',
+  '07': 'CLOSE',
+  '08': 'CLOSE_WAIT',
+  '09': 'LAST_ACK',
+  '0A': 'LISTEN',
+  '0B': 'CLOSING',
+};
+
+/** Every TCP socket on this machine whose local or remote port is `port` (IPv4 and IPv6). */
+export function tcpSockets(port: number): TcpSocket[] {
+  const rows = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+    readFileSync(file, 'utf8').trim().split('\n').slice(1),
+  );
+  return rows
+    .map((row) => {
+      const [, local = '', remote = '', state = '', queues = ''] = row.trim().split(/\s+/);
+      return {
+        localPort: Number.parseInt(local.split(':')[1] ?? '', 16),
+        remotePort: Number.parseInt(remote.split(':')[1] ?? '', 16),
+        state: TCP_STATES[state] ?? state,
+        rxQueue: Number.parseInt(queues.split(':')[1] ?? '', 16),
+      };
+    })
+    .filter((s) => s.localPort === port || s.remotePort === port);
+}

@@ -1,0 +1,93 @@
+/**
+ * @title TCP server: restart at once (SO_REUSEADDR)
+ * @mirrors 二.1 ③ server
+ * @pair 02-tcp-client.ts
+ * @run npx tsx scripts/05-tcp-reuseaddr-server.ts --port 8898
+ *
+ * Takes one client, prints its first message as Python prints bytes, answers `hi` and closes
+ * first. Node sets SO_REUSEADDR on every TCP listener, so a restart right away still binds.
+ */
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+
+const { host, port } = flags('05-tcp-reuseaddr-server.ts', 8898);
+process.on('uncaughtException', fail);
+
+// sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1): nothing to write, libuv sets it before bind().
+const server = createServer();
+server.listen(port, host); // bind() + listen()
+await once(server, 'listening');
+console.log(`listening on ${where(server.address())}`);
+
+const [conn] = (await once(server, 'connection')) as [Socket]; // accept()
+server.close(); // sk.close(): one client only
+conn.on('error', fail);
+
+const { value: ret, done } = await conn[Symbol.asyncIterator]().next(); // recv(1024): bytes
+if (done) {
+  console.log('(the client closed the connection)');
+} else {
+  console.log(pyBytes(ret)); // print(ret) shows b'...'
+  conn.write('hi'); // send(b'hi')
+}
+conn.destroySoon(); // close(): FIN once 'hi' is out; this side will sit in TIME_WAIT
+
+// ---- plumbing: Python's bytes repr, flags, errors ---------------------------------------------
+
+/** What Python's print(b) shows for bytes: b'...', escaping quotes, \\, \t \n \r and non-ASCII. */
+function pyBytes(bytes: Buffer) {
+  const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? '"' : "'"; // b"it's"
+  const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
+  named[quote] = `\\${quote}`;
+  let text = '';
+  for (const b of bytes) {
+    const c = String.fromCharCode(b);
+    text += named[c] ?? (b < 0x20 || b > 0x7e ? `\\x${b.toString(16).padStart(2, '0')}` : c);
+  }
+  return `b${quote}${text}${quote}`;
+}
+
+function flags(name: string, defaultPort: number) {
+  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+  try {
+    const { values } = parseArgs({
+      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
+    });
+    if (values.help) exit(usage, 0, console.log);
+    const text = values.port ?? String(defaultPort);
+    if (!/^\d+$/.test(text) || Number(text) > 65535) {
+      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
+    }
+    const host = values.host ?? '127.0.0.1';
+    if (host === '0.0.0.0' || host === '::') {
+      console.error(`warning: ${host} means every interface: other machines can connect`);
+    }
+    return { host, port: Number(text) };
+  } catch (err) {
+    return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
+  }
+}
+
+function where(address: unknown) {
+  const { address: ip, port } = address as { address: string; port: number };
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function fail(err: NodeJS.ErrnoException): never {
+  const at = `${host}:${port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
+    EACCES: `no permission to listen on ${at} — use a port above 1023`,
+    ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
+    ECONNRESET: 'the client reset the connection — it is gone',
+    EPIPE: 'the client went away before the answer was sent',
+  };
+  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+}
+
+function exit(message: string, code: number, print = console.error): never {
+  print(message);
+  process.exit(code);
+}

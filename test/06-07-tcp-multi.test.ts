@@ -1,0 +1,183 @@
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import test from 'ava';
+import {
+  assertNoStack,
+  client,
+  freePort,
+  occupiedPort,
+  type Proc,
+  server,
+  start,
+  tcpSockets,
+  waitFor,
+} from './harness.ts';
+import { checkTranscript } from './transcript.ts';
+
+const SERVER = '06-tcp-multi-server.ts';
+const CLIENT = '07-tcp-multi-client.ts';
+
+/** Poll until `check()` holds (every 20 ms, at most 2 s); the caller asserts it afterwards. */
+async function until(check: () => boolean) {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Resolve once the process has printed `text` on stderr. Call it before the cause happens. */
+function stderrFor(proc: Proc, text: string): Promise<void> {
+  let seen = '';
+  return new Promise((resolve) => {
+    proc.stderr.on('data', (chunk: Buffer) => {
+      seen += chunk;
+      if (seen.includes(text)) resolve();
+    });
+  });
+}
+
+test('lesson 06 transcript matches a real run', (t) =>
+  checkTranscript(t, '06-tcp-multi-server', [['hi, first one', 'hi, second one']]));
+
+test('lesson 07 transcript matches a real run', (t) =>
+  checkTranscript(t, '07-tcp-multi-client', [['fine, thanks'], ['how are you?']]));
+
+test('three clients started together are served one at a time, in arrival order; bye ends the server', async (t) => {
+  const s = await server(t, SERVER, { input: ['answer 1', 'answer 2', 'answer 3'] });
+  const lines = ['from Ana', 'from Bo', 'from Cy'];
+  const clients = await Promise.all(lines.map((line) => client(t, CLIENT, s, { input: [line] })));
+
+  const answerOf = new Map<string, string>();
+  for (const [i, c] of clients.entries()) {
+    t.is(c.exitCode, 0, lines[i]);
+    const m = /^请输入>>>(answer \d)\n\(the server closed the connection\)$/.exec(c.stdout);
+    t.truthy(m, `${lines[i]} got: ${JSON.stringify(c.stdout)}`);
+    answerOf.set(lines[i] ?? '', m?.[1] ?? '');
+  }
+
+  const bye = await client(t, CLIENT, s, { input: ['bye'] });
+  t.is(bye.exitCode, 0);
+  t.is(bye.stdout, '请输入>>>'); // it sent bye and left without waiting for an answer
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  const served = [...done.stdout.matchAll(/收到 (.+)\n请输入>>>/g)].map(([, line]) => line);
+  t.deepEqual([...served].sort(), [...lines].sort(), 'each client was served exactly once');
+  served.forEach((line, k) => {
+    t.is(answerOf.get(line ?? ''), `answer ${k + 1}`, `the client served #${k + 1} got its answer`);
+  });
+  t.is(done.stdout.split('\n').length, 1 + 3 + 1, 'nothing printed after bye');
+});
+
+test('Node accepts at once: 8 clients connect past listen(3) and the kernel queue stays empty', async (t) => {
+  const s = await server(t, SERVER); // stdin stays open: the server waits at its first prompt
+  const peers: Socket[] = [];
+  for (let k = 1; k <= 8; k++) {
+    const peer = connect(s.port, '127.0.0.1');
+    await once(peer, 'connect');
+    peer.write(`client ${k}`);
+    peers.push(peer);
+    t.teardown(() => peer.destroy());
+  }
+  await waitFor(s.proc, '收到 client 1\n请输入>>>');
+  const listener = () => tcpSockets(s.port).find((x) => x.state === 'LISTEN');
+  const accepted = () =>
+    tcpSockets(s.port).filter((x) => x.localPort === s.port && x.state === 'ESTABLISHED');
+  await until(() => listener()?.rxQueue === 0 && accepted().length === 8);
+  t.is(listener()?.rxQueue, 0, 'no connection is left in the kernel accept queue');
+  t.is(accepted().length, 8, 'all 8 connections are established on the server side');
+
+  const answers = peers.map(async (peer) => String((await once(peer, 'data'))[0]));
+  for (let k = 1; k <= 8; k++) s.proc.stdin.write(`answer ${k}\n`);
+  t.deepEqual(
+    await Promise.all(answers),
+    peers.map((_, i) => `answer ${i + 1}`),
+  );
+  t.regex(await waitFor(s.proc, '收到 client 8\n'), /收到 client 7\n请输入>>>收到 client 8\n/);
+});
+
+test('end of input at the server prompt closes the served and the waiting client, exit 0', async (t) => {
+  const s = await server(t, SERVER);
+  const first = client(t, CLIENT, s, { input: ['from A'] });
+  await waitFor(s.proc, '收到 from A\n请输入>>>');
+  const second = client(t, CLIENT, s, { input: ['from B'] });
+  await waitFor(second, '请输入>>>');
+  await until(() => tcpSockets(s.port).find((x) => x.state === 'LISTEN')?.rxQueue === 0);
+  s.proc.stdin.end();
+  for (const c of [await first, await second]) {
+    t.is(c.exitCode, 0);
+    t.is(c.stdout, '请输入>>>(the server closed the connection)');
+  }
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n收到 from A\n请输入>>>`);
+});
+
+test('a client that leaves without a word, or resets, does not stop the server; empty lines are not sent', async (t) => {
+  const s = await server(t, SERVER);
+  const lost = stderrFor(s.proc, 'a client went away (ECONNRESET) — the server goes on');
+
+  const silent = await client(t, CLIENT, s, { input: [] }); // end of input at its prompt
+  t.is(silent.exitCode, 0);
+  t.is(silent.stdout, '请输入>>>');
+  await waitFor(s.proc, '(the client closed the connection)\n');
+
+  const peer = connect(s.port, '127.0.0.1');
+  await once(peer, 'connect');
+  peer.write('hello');
+  await waitFor(s.proc, '收到 hello\n请输入>>>');
+  peer.resetAndDestroy();
+  await lost;
+  s.proc.stdin.write('this answer has no one to go to\n');
+
+  // an empty line is sent by neither side: each asks again
+  const next = client(t, CLIENT, s, { input: ['', 'still there?'] });
+  await waitFor(s.proc, '收到 still there?\n');
+  s.proc.stdin.write('\nyes\n');
+  t.is((await next).stdout, '请输入>>>请输入>>>yes\n(the server closed the connection)');
+  t.regex(await waitFor(s.proc, '请输入>>>请输入>>>'), /收到 still there\?\n请输入>>>请输入>>>$/);
+  s.proc.kill('SIGINT');
+  const done = await s.proc;
+  t.is(done.stderr, 'a client went away (ECONNRESET) — the server goes on');
+  assertNoStack(t, done);
+});
+
+test('07 with no server says to start 06 first, exit 1', async (t) => {
+  const done = await client(t, CLIENT, { port: await freePort() }, { input: ['hi'] });
+  t.is(done.exitCode, 1);
+  t.regex(
+    done.stderr,
+    /^nothing is listening on 127\.0\.0\.1:\d+ — start 06-tcp-multi-server\.ts first$/,
+  );
+  assertNoStack(t, done);
+});
+
+test('07 when the server resets instead of answering: one line, exit 1', async (t) => {
+  const rude = createServer((conn) => conn.once('data', () => conn.resetAndDestroy()));
+  rude.listen(0, '127.0.0.1');
+  await once(rude, 'listening');
+  t.teardown(() => rude.close());
+  const { port } = rude.address() as { port: number };
+  const done = await client(t, CLIENT, { port }, { input: ['hello'] });
+  t.is(done.exitCode, 1);
+  t.is(done.stderr, 'the server reset the connection — it is gone');
+  assertNoStack(t, done);
+});
+
+test('06 on a port in use says so, exit 1; --help prints each usage', async (t) => {
+  const port = await occupiedPort(t);
+  const [busy, help6, help7] = await Promise.all([
+    start(t, SERVER, { args: ['--port', String(port)] }),
+    start(t, SERVER, { args: ['--help'] }),
+    start(t, CLIENT, { args: ['--help'] }),
+  ]);
+  t.is(busy.exitCode, 1);
+  t.is(
+    busy.stderr,
+    `127.0.0.1:${port} is already in use — stop the other server or choose another --port`,
+  );
+  t.is(
+    help6.stdout,
+    'usage: npx tsx scripts/06-tcp-multi-server.ts [--host 127.0.0.1] [--port 8088]',
+  );
+  t.is(
+    help7.stdout,
+    'usage: npx tsx scripts/07-tcp-multi-client.ts [--host 127.0.0.1] [--port 8088]',
+  );
+});
