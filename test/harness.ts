@@ -4,7 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
@@ -236,4 +236,46 @@ export function tcpSockets(port: number): TcpSocket[] {
       };
     })
     .filter((s) => s.localPort === port || s.remotePort === port);
+}
+
+// ---- UDP: datagrams sent by the test itself ----------------------------------------------------
+
+/** A UDP socket bound on loopback until the test ends: to hold a port, or to play a peer. */
+export async function udpSocket(t: ExecutionContext, host = '127.0.0.1'): Promise<DgramSocket> {
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  t.teardown(() => {
+    try {
+      socket.close();
+    } catch {
+      // the test closed it already
+    }
+  });
+  return socket;
+}
+
+/**
+ * Send one datagram to a UDP server and resolve with the first datagram that comes back, or with
+ * `undefined` when nothing came within `ms`. A send that fails (EMSGSIZE) rejects.
+ */
+export async function sendDatagram(
+  to: { host: string; port: number },
+  payload: string | Uint8Array,
+  ms = 5000,
+): Promise<Buffer | undefined> {
+  const socket = createSocket(to.host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    const answer = once(socket, 'message', { signal: AbortSignal.timeout(ms) });
+    answer.catch(() => undefined); // awaited below; if the send fails first, never "unhandled"
+    await new Promise<void>((sent, failed) =>
+      socket.send(payload, to.port, to.host, (err) => (err ? failed(err) : sent())),
+    );
+    return ((await answer) as [Buffer])[0];
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return undefined;
+    throw err;
+  } finally {
+    socket.close();
+  }
 }

@@ -74,6 +74,8 @@ export async function checkTranscript(t: ExecutionContext, stem: string, typed: 
     const done = results[i];
     let shown = `${done?.stdout ?? ''}${done?.stderr ? `\n${done.stderr}` : ''}`;
     if (port) shown = shown.replaceAll(new RegExp(`\\b${port.actual}\\b`, 'g'), port.shown);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes (ESC[33m) show as colour, not text
+    shown = shown.replace(/\x1b\[[0-9;]*m/g, '');
     const actual = (
       block.piped ? shown : echoTyped(shown, inputs[i] ?? [], block.expected)
     ).trimEnd();

@@ -1,0 +1,75 @@
+/**
+ * @title UDP chat client: messages in yellow
+ * @mirrors 二.2 ③ client
+ * @pair 08-udp-chat-server.ts
+ * @run npx tsx scripts/09-udp-chat-client.ts --port 8888
+ *
+ * Wraps each typed line in a yellow "来自client的消息" prefix, sends it, and waits for the
+ * server's typed answer, however long that takes. The server's `bye` ends the chat.
+ */
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { on } from 'node:events';
+import { isIPv6 } from 'node:net';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { host, port } = flags('09-udp-chat-client.ts', 8888);
+process.on('uncaughtException', fail);
+const keyboard = createInterface({ input: process.stdin });
+const lines = keyboard[Symbol.asyncIterator]();
+
+// socket(type=SOCK_DGRAM); ip_port is where every message goes.
+const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+const received = (on(sk, 'message') as AsyncIterable<[Buffer, RemoteInfo]>)[Symbol.asyncIterator]();
+
+while (true) {
+  const info = await input('client:');
+  if (info === undefined) break; // end of input: stop cleanly
+  // '\033[33m来自client的消息 :%s\033[0m' % info: ESC[33m turns the text yellow, ESC[0m back.
+  sk.send(`\x1b[33m来自client的消息 :${info}\x1b[0m`, port, host); // sendto(info, ip_port)
+  const { value } = await received.next(); // recvfrom(1024): as long as the other side types
+  const msg = value?.[0].subarray(0, 1024).toString('utf8'); // .decode('utf-8')
+  if (msg === 'bye') break;
+  console.log(msg);
+}
+sk.close(); // close()
+keyboard.close();
+
+// ---- plumbing: flags, typed input, errors -----------------------------------------------------
+
+function flags(name: string, defaultPort: number) {
+  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+  try {
+    const { values } = parseArgs({
+      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
+    });
+    if (values.help) exit(usage, 0, console.log);
+    const text = values.port ?? String(defaultPort);
+    if (!/^\d+$/.test(text) || Number(text) > 65535) {
+      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
+    }
+    return { host: values.host ?? '127.0.0.1', port: Number(text) };
+  } catch (err) {
+    return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
+  }
+}
+
+async function input(prompt: string): Promise<string | undefined> {
+  process.stdout.write(prompt);
+  const { value, done } = await lines.next();
+  if (done) process.stdout.write('\n');
+  return done ? undefined : value;
+}
+
+function fail(err: NodeJS.ErrnoException): never {
+  const why: Record<string, string> = {
+    ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
+    EMSGSIZE: 'that line is too long for one datagram — send a shorter one',
+  };
+  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+}
+
+function exit(message: string, code: number, print = console.error): never {
+  print(message);
+  process.exit(code);
+}
