@@ -15,7 +15,7 @@ const SECTIONS = [
   'Try this',
 ];
 /** Packages a script may import besides `node:` built-ins (each named by an issue). */
-const ALLOWED_IMPORTS = ['strftime'];
+const ALLOWED_IMPORTS: string[] = [];
 const MAX_LINES = 100;
 const MAX_LINES_WITH_REASON = 150;
 

@@ -1,0 +1,57 @@
+/**
+ * @title Sticky packets: two quick little sends
+ * @mirrors 三 黏包, case 1 client
+ * @pair 14-sticky-merge-server.ts
+ * @run npx tsx scripts/15-sticky-merge-client.ts --port 8080
+ *
+ * Connects, sends `hello` and then `feng` right after it, and leaves. Its server may well read
+ * them as one piece: TCP keeps the bytes in order but not the boundaries between the sends.
+ */
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { parseArgs } from 'node:util';
+
+const { host, port } = flags('15-sticky-merge-client.ts', 8080);
+process.on('uncaughtException', fail);
+
+// socket() + connect(): one call in Node; 'connect' says the handshake is done.
+const sk = connect(port, host).on('error', fail);
+await once(sk, 'connect');
+sk.write(Buffer.from('hello', 'utf8')); // send(): five bytes...
+sk.write(Buffer.from('feng', 'utf8')); // send(): ...and four more, straight after
+sk.end(); // the listing just exits, which closes the socket; end() sends FIN after the bytes
+
+// ---- plumbing: flags, errors ------------------------------------------------------------------
+
+function flags(name: string, defaultPort: number) {
+  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+  try {
+    const { values } = parseArgs({
+      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
+    });
+    if (values.help) exit(usage, 0, console.log);
+    const text = values.port ?? String(defaultPort);
+    if (!/^\d+$/.test(text) || Number(text) > 65535) {
+      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
+    }
+    return { host: values.host ?? '127.0.0.1', port: Number(text) };
+  } catch (err) {
+    return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
+  }
+}
+
+function fail(err: NodeJS.ErrnoException): never {
+  const at = `${host}:${port}`;
+  const why: Record<string, string> = {
+    ECONNREFUSED: `nothing is listening on ${at} — start 14-sticky-merge-server.ts first`,
+    ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
+    ECONNRESET: 'the server reset the connection — it is gone',
+    EPIPE: 'the server went away before the message was sent',
+  };
+  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+}
+
+function exit(message: string, code: number, print = console.error): never {
+  print(message);
+  process.exit(code);
+}

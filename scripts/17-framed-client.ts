@@ -1,0 +1,142 @@
+/**
+ * @title Framed messages: the client
+ * @mirrors 三 黏包, the cure (beyond the tutorial)
+ * @pair 16-framed-server.ts
+ * @run npx tsx scripts/17-framed-client.ts --port 8081
+ * @long it needs its own copy of the frame decoder to read the answers, and has two extra modes
+ *
+ * The chat client of lesson 02, speaking in frames. `--replay` first sends `hello` and `feng`
+ * back to back, as lesson 15 does; `--batch` sends every input line as a message, all at once.
+ */
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const MAX_MESSAGE = 1024 * 1024; // the longest message accepted, as in 16-framed-server.ts
+const { host, port, replay, batch } = flags('17-framed-client.ts', 8081);
+process.on('uncaughtException', fail);
+const keyboard = createInterface({ input: process.stdin });
+const lines = keyboard[Symbol.asyncIterator](); // from the start: no line may be missed
+
+const sk = connect(port, host).on('error', fail); // socket() + connect()
+await once(sk, 'connect');
+const received = messages(sk);
+
+if (batch) {
+  // --batch: every line of input is one message, sent without waiting for answers (for a server
+  // started with --digest); then print whatever answers come until the server closes.
+  for await (const line of lines) if (!sk.write(encode(line))) await once(sk, 'drain');
+  sk.end();
+  for await (const answer of received) console.log(answer.toString('utf8'));
+} else {
+  if (replay) {
+    sk.write(encode('hello')); // lesson 15's two sends, back to back, now as two frames
+    sk.write(encode('feng'));
+  }
+  let unanswered = replay ? 2 : 0;
+  while (true) {
+    if (unanswered === 0) {
+      process.stdout.write('请输入:\n>>>');
+      const { value: info, done } = await lines.next();
+      if (done) break; // end of input: hang up cleanly
+      sk.write(encode(info)); // an empty line is a message too: a frame of length 0
+      unanswered = 1;
+    }
+    const { value, done } = await received.next(); // one whole answer, however it was cut
+    unanswered -= 1;
+    if (done) {
+      console.log('(the server closed the connection)');
+      break;
+    }
+    const res = value.toString('utf8');
+    if (res === 'bye') break;
+    console.log(res);
+  }
+  sk.end();
+  keyboard.close();
+}
+
+/** One message as a frame: its byte length as a 4-byte big-endian unsigned number, then its bytes. */
+function encode(message: string): Buffer {
+  const body = Buffer.from(message, 'utf8');
+  if (body.length > MAX_MESSAGE)
+    throw error(
+      'EMSGSIZE',
+      `cannot send a ${body.length}-byte message: the limit is ${MAX_MESSAGE}`,
+    );
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length);
+  return Buffer.concat([header, body]);
+}
+
+/** The frame decoder, the same as in 16-framed-server.ts: read there how it works. */
+async function* messages(chunks: AsyncIterable<Buffer> | Iterable<Buffer>) {
+  const header = Buffer.alloc(4);
+  let body: Buffer | undefined;
+  let filled = 0;
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; ) {
+      const target = body ?? header;
+      const copied = chunk.copy(target, filled, at);
+      [at, filled] = [at + copied, filled + copied];
+      if (filled < target.length) break;
+      if (!body) {
+        const size = header.readUInt32BE(0);
+        if (size > MAX_MESSAGE)
+          throw error('ETOOLONG', `a ${size}-byte message is over the ${MAX_MESSAGE}-byte limit`);
+        [body, filled] = [Buffer.alloc(size), 0];
+      }
+      if (filled < body.length) continue;
+      yield body;
+      [body, filled] = [undefined, 0];
+    }
+  }
+  if (body || filled > 0) {
+    const what = body ? `message: ${filled} of its ${body.length}` : `header: ${filled} of its 4`;
+    throw error('ETRUNCATED', `the stream ended inside a ${what} bytes`);
+  }
+}
+
+function error(code: string, message: string) {
+  return Object.assign(new Error(message), { code });
+}
+
+// ---- plumbing: flags, errors ------------------------------------------------------------------
+
+function flags(name: string, defaultPort: number) {
+  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}] [--replay | --batch]`;
+  try {
+    const [text, flag] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const options = { host: text, port: text, replay: flag, batch: flag, help: flag };
+    const { values } = parseArgs({ options });
+    if (values.help) exit(usage, 0, console.log);
+    const port = values.port ?? String(defaultPort);
+    if (!/^\d+$/.test(port) || Number(port) > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    if (values.replay && values.batch) throw new Error('--replay and --batch do not go together');
+    const { replay = false, batch = false } = values;
+    return { host: values.host ?? '127.0.0.1', port: Number(port), replay, batch };
+  } catch (err) {
+    return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
+  }
+}
+
+function fail(err: NodeJS.ErrnoException): never {
+  const at = `${host}:${port}`;
+  const why: Record<string, string> = {
+    ECONNREFUSED: `nothing is listening on ${at} — start 16-framed-server.ts first`,
+    ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
+    ECONNRESET: 'the server reset the connection — it is gone',
+    EPIPE: 'the server went away before the message was sent',
+    ETOOLONG: `refused: ${err.message} — is the server speaking this framing?`,
+    EMSGSIZE: `${err.message} — split it into shorter lines`,
+    ETRUNCATED: `the server broke off: ${err.message} — that message is lost`,
+  };
+  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+}
+
+function exit(message: string, code: number, print = console.error): never {
+  print(message);
+  process.exit(code);
+}

@@ -1,0 +1,75 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import test from 'ava';
+import { assertNoStack, client, freePort, occupiedPort, server, start } from './harness.ts';
+import { checkTranscript } from './transcript.ts';
+
+const SERVER = '12-sticky-recv-partial-server.ts';
+const CLIENT = '13-sticky-recv-partial-client.ts';
+
+test('12 reads the one send of 13 in two pieces: he, then llo feng', async (t) => {
+  const s = await server(t, SERVER);
+  const c = await client(t, CLIENT, s);
+  t.is(c.exitCode, 0);
+  t.is(c.stdout, '');
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> he\n-----> llo feng`);
+});
+
+test('lesson 12 transcript matches a real run', (t) =>
+  checkTranscript(t, '12-sticky-recv-partial-server'));
+
+test('lesson 13 transcript (over IPv6) matches a real run', (t) =>
+  checkTranscript(t, '13-sticky-recv-partial-client'));
+
+test('a character cut by the 2-byte read is not garbled: it comes out whole in the second', async (t) => {
+  const s = await server(t, SERVER);
+  const peer = connect(s.port, '127.0.0.1');
+  await once(peer, 'connect');
+  peer.end('你好世界'); // 12 bytes: the first read takes 2 of the 3 bytes of 你
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> \n-----> 你好世界`);
+});
+
+test('a client that sends nothing: both reads give the end of the stream, empty', async (t) => {
+  const s = await server(t, SERVER);
+  const peer = connect(s.port, '127.0.0.1');
+  await once(peer, 'connect');
+  peer.end();
+  const done = await s.proc;
+  t.is(done.exitCode, 0);
+  t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> \n-----> `);
+});
+
+test('13 with no server says to start 12 first, exit 1', async (t) => {
+  const done = await client(t, CLIENT, { port: await freePort() });
+  t.is(done.exitCode, 1);
+  t.regex(
+    done.stderr,
+    /^nothing is listening on 127\.0\.0\.1:\d+ — start 12-sticky-recv-partial-server\.ts first$/,
+  );
+  assertNoStack(t, done);
+});
+
+test('12 on a port in use says so, exit 1', async (t) => {
+  const port = await occupiedPort(t);
+  const done = await start(t, SERVER, { args: ['--port', String(port)] });
+  t.is(done.exitCode, 1);
+  t.is(
+    done.stderr,
+    `127.0.0.1:${port} is already in use — stop the other server or choose another --port`,
+  );
+});
+
+for (const name of [SERVER, CLIENT]) {
+  test(`${name} --port abc is a usage error, exit 2; --help shows the default port 8080`, async (t) => {
+    const bad = await start(t, name, { args: ['--port', 'abc'] });
+    t.is(bad.exitCode, 2);
+    t.regex(bad.stderr, /^--port takes a number from 0 to 65535, not 'abc' — usage: /);
+    const help = await start(t, name, { args: ['--help'] });
+    t.is(help.exitCode, 0);
+    t.is(help.stdout, `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port 8080]`);
+  });
+}
