@@ -8,7 +8,7 @@
  * server's typed answer, however long that takes. The server's `bye` ends the chat.
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { on } from 'node:events';
+import { on, once } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -18,15 +18,18 @@ process.on('uncaughtException', fail);
 const keyboard = createInterface({ input: process.stdin });
 const lines = keyboard[Symbol.asyncIterator]();
 
-// socket(type=SOCK_DGRAM); ip_port is where every message goes.
+// socket(type=SOCK_DGRAM), connected to ip_port: every send goes there, only its answers are
+// taken, and "nothing listening there" comes back as ECONNREFUSED instead of silence.
 const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+sk.connect(port, host);
+await once(sk, 'connect');
 const received = (on(sk, 'message') as AsyncIterable<[Buffer, RemoteInfo]>)[Symbol.asyncIterator]();
 
 while (true) {
   const info = await input('client:');
   if (info === undefined) break; // end of input: stop cleanly
   // '\033[33m来自client的消息 :%s\033[0m' % info: ESC[33m turns the text yellow, ESC[0m back.
-  sk.send(`\x1b[33m来自client的消息 :${info}\x1b[0m`, port, host); // sendto(info, ip_port)
+  sk.send(`\x1b[33m来自client的消息 :${info}\x1b[0m`); // sendto(info, ip_port)
   const { value } = await received.next(); // recvfrom(1024): as long as the other side types
   const msg = value?.[0].subarray(0, 1024).toString('utf8'); // .decode('utf-8')
   if (msg === 'bye') break;
@@ -63,6 +66,7 @@ async function input(prompt: string): Promise<string | undefined> {
 
 function fail(err: NodeJS.ErrnoException): never {
   const why: Record<string, string> = {
+    ECONNREFUSED: `nothing is listening on ${host}:${port} — start 08-udp-chat-server.ts first`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     EMSGSIZE: 'that line is too long for one datagram — send a shorter one',
   };
