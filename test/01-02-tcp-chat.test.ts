@@ -1,15 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import test from 'ava';
-import {
-  assertNoStack,
-  client,
-  freePort,
-  occupiedPort,
-  server,
-  start,
-  waitFor,
-} from './harness.ts';
+import { assertNoStack, client, server, start, waitFor } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '01-tcp-server.ts';
@@ -44,43 +36,6 @@ test('lesson 01 transcript matches a real run', (t) =>
 
 test('lesson 02 transcript matches a real run', (t) =>
   checkTranscript(t, '02-tcp-client', [['hi']]));
-
-test('02-tcp-client with no server says to start 01 first, exit 1', async (t) => {
-  const done = await client(t, CLIENT, { port: await freePort() }, { input: ['hi'] });
-  t.is(done.exitCode, 1);
-  t.regex(
-    done.stderr,
-    /^nothing is listening on 127\.0\.0\.1:\d+ — start 01-tcp-server\.ts first$/,
-  );
-  assertNoStack(t, done);
-});
-
-test('01-tcp-server on a port in use says so, exit 1', async (t) => {
-  const port = await occupiedPort(t);
-  const done = await start(t, SERVER, { args: ['--port', String(port)] });
-  t.is(done.exitCode, 1);
-  t.is(
-    done.stderr,
-    `127.0.0.1:${port} is already in use — stop the other server or choose another --port`,
-  );
-  t.is(done.stdout, '');
-});
-
-for (const [args, message] of [
-  [['--bogus'], /^Unknown option '--bogus' — usage: npx tsx scripts\/0[12]-tcp-\w+\.ts/],
-  [['--port', 'abc'], /^--port takes a number from 0 to 65535, not 'abc' — usage: /],
-  [['--port', '70000'], /^--port takes a number from 0 to 65535, not '70000' — usage: /],
-  [['--port'], /^Option '--port <value>' argument missing — usage: /],
-] as const) {
-  for (const name of [SERVER, CLIENT]) {
-    test(`${name} ${args.join(' ')} is a usage error, exit 2`, async (t) => {
-      const done = await start(t, name, { args: [...args] });
-      t.is(done.exitCode, 2);
-      t.regex(done.stderr, message);
-      t.is(done.stderr.split('\n').length, 1, 'one line');
-    });
-  }
-}
 
 test('--help prints the usage on stdout, exit 0', async (t) => {
   const done = await start(t, SERVER, { args: ['--help'] });

@@ -157,8 +157,6 @@ for (const [name, args, message] of [
     ['--timeout', '0'],
     /^--timeout takes seconds, more than 0 and at most 3600, not '0' — /,
   ],
-  [SERVER, ['--port', '70000'], /^--port takes a number from 0 to 65535, not '70000' — usage: /],
-  [SERVER, ['--bogus'], /^Unknown option '--bogus' — usage: npx tsx scripts\/03-udp-server\.ts/],
 ] as const) {
   test(`${name} ${args.join(' ')} is a usage error, exit 2`, async (t) => {
     const done = await start(t, name, { args: [...args] });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import test from 'ava';
-import { assertNoStack, client, freePort, occupiedPort, server, start } from './harness.ts';
+import { client, server, start } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '12-sticky-recv-partial-server.ts';
@@ -43,31 +43,8 @@ test('a client that sends nothing: both reads give the end of the stream, empty'
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> \n-----> `);
 });
 
-test('13 with no server says to start 12 first, exit 1', async (t) => {
-  const done = await client(t, CLIENT, { port: await freePort() });
-  t.is(done.exitCode, 1);
-  t.regex(
-    done.stderr,
-    /^nothing is listening on 127\.0\.0\.1:\d+ — start 12-sticky-recv-partial-server\.ts first$/,
-  );
-  assertNoStack(t, done);
-});
-
-test('12 on a port in use says so, exit 1', async (t) => {
-  const port = await occupiedPort(t);
-  const done = await start(t, SERVER, { args: ['--port', String(port)] });
-  t.is(done.exitCode, 1);
-  t.is(
-    done.stderr,
-    `127.0.0.1:${port} is already in use — stop the other server or choose another --port`,
-  );
-});
-
 for (const name of [SERVER, CLIENT]) {
-  test(`${name} --port abc is a usage error, exit 2; --help shows the default port 8080`, async (t) => {
-    const bad = await start(t, name, { args: ['--port', 'abc'] });
-    t.is(bad.exitCode, 2);
-    t.regex(bad.stderr, /^--port takes a number from 0 to 65535, not 'abc' — usage: /);
+  test(`${name} --help shows the default port 8080`, async (t) => {
     const help = await start(t, name, { args: ['--help'] });
     t.is(help.exitCode, 0);
     t.is(help.stdout, `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port 8080]`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { assertNoStack, client, freePort, server, start } from './harness.ts';
+import { client, server, start } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '14-sticky-merge-server.ts';
@@ -34,16 +34,6 @@ test('with --wait 0 the bytes still arrive whole and in order, however they are 
     /^-----> (.*)\n-----> (.*)$/m.exec(done.stdout.split('\n').slice(1).join('\n')) ?? [];
   t.true(`${first}${second}` === 'hellofeng', done.stdout);
   t.true(first === 'hellofeng' || first === 'hello', `first read: ${first}`);
-});
-
-test('15 with no server says to start 14 first, exit 1', async (t) => {
-  const done = await client(t, CLIENT, { port: await freePort() });
-  t.is(done.exitCode, 1);
-  t.regex(
-    done.stderr,
-    /^nothing is listening on 127\.0\.0\.1:\d+ — start 14-sticky-merge-server\.ts first$/,
-  );
-  assertNoStack(t, done);
 });
 
 test('14 --wait takes milliseconds; anything else is a usage error, exit 2', async (t) => {

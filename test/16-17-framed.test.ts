@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import test from 'ava';
 import { encode } from '../scripts/16-framed-server.ts';
-import { assertNoStack, client, freePort, read, server, start } from './harness.ts';
+import { assertNoStack, client, read, server, start } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '16-framed-server.ts';
@@ -205,15 +205,6 @@ test('lesson 02 client typing hello at the framed server: hell is read as a leng
   t.is(
     done.stderr,
     'refused: a 1751477356-byte message is over the 1048576-byte limit — is the client speaking this framing?',
-  );
-});
-
-test('17 with no server says to start 16 first, exit 1', async (t) => {
-  const done = await client(t, CLIENT, { port: await freePort() }, { input: ['hi'] });
-  t.is(done.exitCode, 1);
-  t.regex(
-    done.stderr,
-    /^nothing is listening on 127\.0\.0\.1:\d+ — start 16-framed-server\.ts first$/,
   );
 });
 
