@@ -39,7 +39,13 @@ for await (const [conn] of on(server, 'connection') as AsyncIterableIterator<[So
   conn.destroySoon(); // conn.close(): FIN once the answer is out, then on to the next client
 }
 server.close(); // sk.close()
-for (const waiting of clients) waiting.destroy(); // let go of anyone still connected
+// Let go of anyone still waiting: take what they sent (closing with unread bytes would reset
+// them), send FIN, and give each a second to hang up before the socket is dropped.
+for (const waiting of clients)
+  waiting
+    .resume()
+    .end()
+    .setTimeout(1000, () => waiting.destroy());
 keyboard.close();
 
 // ---- plumbing: tracking clients, one recv, flags, typed input, errors ------------------------
