@@ -21,6 +21,7 @@ import {
   type Proc,
   root,
   type Server,
+  sendDatagram,
   server,
   start,
   udpSocket,
@@ -221,8 +222,8 @@ for (const row of servers) {
 
 // ---- TCP servers: bad clients ----------------------------------------------------------------
 
-async function dial(t: ExecutionContext, s: Server): Promise<Socket> {
-  const socket = connect(s.port, '127.0.0.1').on('error', () => {}); // a bad client: errors are fine
+async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
+  const socket = connect(s.port, host).on('error', () => {}); // a bad client: errors are fine
   t.teardown(() => socket.destroy());
   await once(socket, 'connect');
   return socket;
@@ -250,6 +251,17 @@ for (const row of is('tcp-server')) {
     assertNoStack(t, done);
     if (code === 1) t.is(done.stderr.split('\n').length, 1, 'one line on stderr');
   };
+
+  test(`${row.script} --host ::1: listens on [::1] and serves over IPv6`, async (t) => {
+    const s = await server(t, row.script, { args: ['--host', '::1'], input: row.answers ?? [] });
+    t.is(s.address, `[::1]:${s.port}`);
+    const peer = await dial(t, s, '::1');
+    const message = Buffer.from('over IPv6');
+    peer.write(wire(message));
+    if (row.printsAtEnd) peer.end();
+    await waitFor(s.proc, shows(message));
+    peer.end();
+  });
 
   test(`${row.script}: a client that resets before sending anything`, async (t) => {
     const s = await server(t, row.script, { input: row.answers ?? [] });
@@ -326,8 +338,8 @@ for (const row of is('tcp-server')) {
 // ---- TCP clients: bad servers ----------------------------------------------------------------
 
 /** A server played by the test: it accepts one client and hands the socket to `then`. */
-async function fakeServer(t: ExecutionContext, then: (socket: Socket) => void) {
-  const fake = createServer(then).listen(0, '127.0.0.1');
+async function fakeServer(t: ExecutionContext, then: (socket: Socket) => void, host = '127.0.0.1') {
+  const fake = createServer(then).listen(0, host);
   t.teardown(() => fake.close());
   await once(fake, 'listening');
   return { port: (fake.address() as { port: number }).port };
@@ -344,6 +356,25 @@ for (const row of is('tcp-client')) {
       done,
       new RegExp(`^nothing is listening on 127\\.0\\.0\\.1:\\d+ — start ${partner} first$`),
     );
+  });
+
+  test(`${row.script} --host ::1: connects over IPv6`, async (t) => {
+    let got = '';
+    const at = await fakeServer(
+      t,
+      (socket) =>
+        socket.on('data', (d) => {
+          got += d;
+          socket.end(); // hang up: the client ends cleanly
+        }),
+      '::1',
+    );
+    const done = await client(t, row.script, at, {
+      args: [...args, '--host', '::1'],
+      input: ['hi'],
+    });
+    t.true(got.length > 0, 'the server received bytes over ::1');
+    t.is(done.exitCode, 0, done.stderr);
   });
 
   if (row.prompt) {
@@ -388,6 +419,13 @@ for (const row of is('udp-server')) {
     ['invalid UTF-8', Buffer.from([0x68, 0xff, 0xfe, 0x69])],
     ['the largest datagram (65,507 bytes)', Buffer.alloc(65_507, 'x')],
   ];
+  test(`${row.script} --host ::1: listens on [::1] and answers over IPv6`, async (t) => {
+    const s = await server(t, row.script, { args: ['--host', '::1'], input: row.answers ?? [] });
+    t.is(s.address, `[::1]:${s.port}`);
+    const reply = await sendDatagram({ host: '::1', port: s.port }, row.request ?? '');
+    t.regex(String(reply), row.reply ?? /./);
+  });
+
   for (const [what, datagram] of bad) {
     test(`${row.script}: ${what} does not stop it; the next request is answered`, async (t) => {
       const s = await server(t, row.script, { input: row.answers ?? [] });
