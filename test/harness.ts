@@ -31,11 +31,6 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Start it with `npx tsx scripts/NAME`, the README's own command (slow: about 1.3 s). */
   npx?: boolean;
-  /**
-   * Run it in a network namespace of its own (`unshare --net`, needs root): only a loopback that
-   * is down, so even a server on 0.0.0.0 can be reached from nowhere.
-   */
-  isolated?: boolean;
 }
 
 /**
@@ -66,11 +61,8 @@ const { NODE_EXTRA_CA_CERTS: _unused, ...withoutCaBundle } = process.env;
 
 /** Start a script as a real process (see `command`), with a time limit and a kill at teardown. */
 export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
-  const { input, args = [], env, npx, isolated } = options;
-  const [file, ...rest] = [
-    ...(isolated ? ['unshare', '--net'] : []),
-    ...(npx ? ['npx', 'tsx', scriptPath(name)] : ['node', ...command(name)]),
-  ];
+  const { input, args = [], env, npx } = options;
+  const [file, ...rest] = npx ? ['npx', 'tsx', scriptPath(name)] : ['node', ...command(name)];
   const proc = execa(file ?? 'node', [...rest, ...args], {
     cwd: root,
     reject: false,
