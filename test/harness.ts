@@ -278,3 +278,26 @@ export async function sendDatagram(
     socket.close();
   }
 }
+
+// ---- a limit on how many tests of one file run at once ------------------------------------------
+
+/**
+ * ava starts every test of a file at once. For a file of a few hundred process-starting tests
+ * (the bad-input matrix) that floods two cores: tests then take longer than the time limit of
+ * their processes. `limited(n)` returns a wrapper that lets at most n test bodies run at a time.
+ * ava's own timeout restarts with every finished test, so waiting for a turn does not count.
+ */
+export function limited(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(body: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await body();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -10,12 +10,13 @@
 import { on, once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import test, { type ExecutionContext } from 'ava';
+import avaTest, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
   client,
   type Done,
   freePort,
+  limited,
   lines,
   occupiedPort,
   type Proc,
@@ -27,6 +28,11 @@ import {
   udpSocket,
   waitFor,
 } from './harness.ts';
+
+/** At most 16 cases at a time: see `limited` in the harness. */
+const turn = limited(16);
+const test = (title: string, body: (t: ExecutionContext) => Promise<unknown>) =>
+  avaTest(title, (t) => turn(() => body(t)));
 
 type Kind = 'tcp-server' | 'tcp-client' | 'udp-server' | 'udp-client' | 'tool';
 
