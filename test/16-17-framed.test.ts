@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import test from 'ava';
 import { encode } from '../scripts/16-framed-server.ts';
-import { assertNoStack, client, read, server, start } from './harness.ts';
+import { assertNoStack, client, peerServer, read, server, start } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '16-framed-server.ts';
@@ -152,16 +152,8 @@ test('a frame cut short by the end of the stream is reported, not dropped, exit 
 });
 
 /** A one-shot server in the test that answers the first bytes it gets with `answer`. */
-async function rawServer(t: Parameters<typeof server>[0], answer: Buffer) {
-  const fake = createServer((sock: Socket) => {
-    sock.once('data', () => sock.end(answer));
-    sock.on('error', () => {});
-  });
-  fake.listen(0, '127.0.0.1');
-  await once(fake, 'listening');
-  t.teardown(() => fake.close());
-  return { port: (fake.address() as { port: number }).port };
-}
+const rawServer = (t: Parameters<typeof server>[0], answer: Buffer) =>
+  peerServer(t, (sock) => sock.once('data', () => sock.end(answer)));
 
 test('the client too refuses an oversized header and reports a cut frame, exit 1', async (t) => {
   const big = await rawServer(t, Buffer.from([0xff, 0xff, 0xff, 0xff]));

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { transformSync } from 'esbuild';
@@ -39,7 +39,7 @@ export interface StartOptions {
  * tsx's loader, which matters for a suite of a few hundred processes on two cores.
  * `KIT_RUNNER=tsx npm test` runs every process through tsx instead, exactly as the README does.
  */
-export const RUNNER = process.env.KIT_RUNNER === 'tsx' ? 'tsx' : 'js';
+const RUNNER = process.env.KIT_RUNNER === 'tsx' ? 'tsx' : 'js';
 const cacheDir = `${root}node_modules/.cache/sockets-kit/`;
 
 export function command(name: string): string[] {
@@ -180,6 +180,22 @@ export async function freePort(protocol: 'tcp' | 'udp' = 'tcp'): Promise<number>
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/**
+ * A TCP server played by the test: each connection is handed to `onConnection`; socket errors
+ * (the script under test may reset it) are ignored. Closed when the test ends.
+ */
+export async function peerServer(
+  t: ExecutionContext,
+  onConnection: (socket: Socket) => void,
+  host = '127.0.0.1',
+): Promise<{ port: number }> {
+  const peer = createServer((socket) => onConnection(socket.on('error', () => {})));
+  peer.listen(0, host);
+  await once(peer, 'listening');
+  t.teardown(() => peer.close());
+  return { port: (peer.address() as AddressInfo).port };
 }
 
 /** Occupy a port on loopback, TCP or UDP, for the length of the test. */

@@ -9,8 +9,9 @@
  */
 import { on, once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import avaTest, { type ExecutionContext } from 'ava';
+import { encode } from '../scripts/16-framed-server.ts';
 import {
   assertNoStack,
   client,
@@ -20,6 +21,7 @@ import {
   lines,
   occupiedPort,
   type Proc,
+  peerServer,
   root,
   type Server,
   sendDatagram,
@@ -122,19 +124,12 @@ const rows: Row[] = [
   {
     script: '16-framed-server.ts',
     kind: 'tcp-server',
-    wire: frame,
+    wire: encode,
     shows: text,
     answers: repeat('ok', 64),
   },
   { script: '17-framed-client.ts', kind: 'tcp-client', firstLine: 'hello', prompt: '>>>' },
 ];
-
-/** Lessons 16/17's framing: a 4-byte big-endian length, then the bytes. */
-function frame(message: Buffer) {
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(message.length);
-  return Buffer.concat([header, message]);
-}
 
 /** Python's repr() of bytes, as the scripts that print raw bytes show them. */
 function pyBytes(message: Buffer) {
@@ -351,14 +346,6 @@ for (const row of is('tcp-server')) {
 
 // ---- TCP clients: bad servers ----------------------------------------------------------------
 
-/** A server played by the test: it accepts one client and hands the socket to `then`. */
-async function fakeServer(t: ExecutionContext, then: (socket: Socket) => void, host = '127.0.0.1') {
-  const fake = createServer(then).listen(0, host);
-  t.teardown(() => fake.close());
-  await once(fake, 'listening');
-  return { port: (fake.address() as { port: number }).port };
-}
-
 for (const row of is('tcp-client')) {
   const args = row.args ?? [];
   test(`${row.script} with nothing listening: says to start the server, exit 1`, async (t) => {
@@ -374,7 +361,7 @@ for (const row of is('tcp-client')) {
 
   test(`${row.script} --host ::1: connects over IPv6`, async (t) => {
     let got = '';
-    const at = await fakeServer(
+    const at = await peerServer(
       t,
       (socket) =>
         socket.on('data', (d) => {
@@ -393,13 +380,13 @@ for (const row of is('tcp-client')) {
 
   if (row.prompt) {
     test(`${row.script}: the server resets while it waits for typed input`, async (t) => {
-      const at = await fakeServer(t, (socket) => socket.resetAndDestroy());
+      const at = await peerServer(t, (socket) => socket.resetAndDestroy());
       const c = client(t, row.script, at, { args }); // stdin open and empty: it waits to be typed to
       failsWithOneLine(t, await c, /reset/);
     });
 
     test(`${row.script}: end of input at the prompt ends it cleanly`, async (t) => {
-      const at = await fakeServer(t, () => {});
+      const at = await peerServer(t, () => {});
       const done = await client(t, row.script, at, { args, input: [] });
       t.is(done.exitCode, 0);
       t.is(done.stderr, '');
@@ -408,7 +395,7 @@ for (const row of is('tcp-client')) {
 
   if (row.firstLine) {
     test(`${row.script}: the server resets while it waits for the answer`, async (t) => {
-      const at = await fakeServer(t, (socket) =>
+      const at = await peerServer(t, (socket) =>
         socket.once('data', () => socket.resetAndDestroy()),
       );
       const c = client(t, row.script, at, { args, input: [row.firstLine ?? ''] });
@@ -416,7 +403,7 @@ for (const row of is('tcp-client')) {
     });
 
     test(`${row.script}: the server closes cleanly while it waits for the answer`, async (t) => {
-      const at = await fakeServer(t, (socket) => socket.once('data', () => socket.end()));
+      const at = await peerServer(t, (socket) => socket.once('data', () => socket.end()));
       const done = await client(t, row.script, at, { args, input: [row.firstLine ?? '', 'more'] });
       t.is(done.exitCode, 0);
       t.regex(done.stdout, /\(the server closed the connection\)$/);
@@ -475,7 +462,7 @@ for (const row of is('udp-client')) {
 for (const row of is('tcp-client', 'udp-client').filter((r) => r.prompt)) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${row.script}: ${signal} while waiting for typed input ends it quietly`, async (t) => {
-      const at = row.kind === 'tcp-client' ? await fakeServer(t, () => {}) : { port: 9 };
+      const at = row.kind === 'tcp-client' ? await peerServer(t, () => {}) : { port: 9 };
       const c: Proc = client(t, row.script, at, { args: row.args ?? [] });
       await waitFor(c, row.prompt ?? '');
       c.kill(signal);

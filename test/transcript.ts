@@ -25,7 +25,7 @@ export interface Block {
 }
 
 /** The ```console blocks of a lesson's `## Transcript` section. */
-export function parseTranscript(stem: string): Block[] {
+function parseTranscript(stem: string): Block[] {
   const text = read(`lessons/${stem}.md`);
   const section = /^## Transcript\n([\s\S]*?)(?=^## )/m.exec(text)?.[1] ?? '';
   return [...section.matchAll(/^```console\n([\s\S]*?)^```$/gm)].map(([, body = '']) => {
@@ -90,7 +90,7 @@ export async function checkTranscript(t: ExecutionContext, stem: string, typed: 
  * Put each typed line back where a terminal would have echoed it: right after each prompt. The
  * prompt is learnt from the lesson: what stands before the first typed line on its line.
  */
-export function echoTyped(output: string, typed: string[], lesson: string): string {
+function echoTyped(output: string, typed: string[], lesson: string): string {
   const first = typed[0];
   if (!first) return output;
   const line = lesson.split('\n').find((l) => l.endsWith(first) && l.length > first.length);
