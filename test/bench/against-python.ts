@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:python`: the kit's scripts against the tutorial's own Python listings, on the
+ * two numbers a class notices. Not part of `npm test`; it needs python3 and your copies of two
+ * listings, which stay outside the kit:
+ *
+ *   npm run bench:python -- --tcp-listing tcp_server.py --udp-listing udp_server.py
+ *
+ * `tcp_server.py` is listing 二.1 ① (it binds 127.0.0.1:8088), `udp_server.py` listing 二.2 ①
+ * (127.0.0.1:9000). Without a listing, only the kit's side of that comparison runs.
+ *
+ * 1. Start-up: from the command to the first accepted TCP connection (a probe connects every
+ *    millisecond), for the README's `npx tsx` command, `node --import tsx`, plain `node` where it
+ *    strips types itself (22.18 and later), and `python3` with the TCP listing. All on port
+ *    8088, the listing's; runs alternate between the commands.
+ * 2. UDP echo: a sequential client here sends `hello`, waits for the answer, and sends again,
+ *    against 03-udp-server.ts (through `node --import tsx`) and the UDP listing, both printing to
+ *    /dev/null. Requests per second, and the server's CPU time per request from /proc.
+ */
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { parseArgs } from 'node:util';
+import { root } from '../harness.ts';
+
+const { values } = parseArgs({
+  options: {
+    'tcp-listing': { type: 'string' },
+    'udp-listing': { type: 'string' },
+    runs: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '5' },
+    requests: { type: 'string', default: '20000' },
+  },
+});
+const RUNS = Number(values.runs);
+const ROUNDS = Number(values.rounds);
+const REQUESTS = Number(values.requests);
+
+/** Start a command in a process group of its own, so that killing it kills npx's children too. */
+function launch(argv: string[]) {
+  const [file = '', ...args] = argv;
+  return spawn(file, args, { cwd: root, detached: true, stdio: 'ignore' });
+}
+
+async function stop(proc: ReturnType<typeof launch>) {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    process.kill(-(proc.pid as number), 'SIGKILL');
+    await once(proc, 'exit');
+  }
+}
+
+/** Resolve true once a TCP connection to 127.0.0.1:port is accepted, false once refused. */
+function accepted(port: number) {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy(); // the probe closes first: its TIME_WAIT stays on this side
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function untilFree(port: number) {
+  for (let tries = 0; await accepted(port); tries++) {
+    if (tries > 100) throw new Error(`127.0.0.1:${port} is in use: stop what listens there`);
+    await pause(50);
+  }
+}
+
+/** Milliseconds from spawning the command to its first accepted connection on port. */
+async function startUp(argv: string[], port: number) {
+  await untilFree(port);
+  const began = performance.now();
+  const proc = launch(argv);
+  while (!(await accepted(port))) {
+    if (proc.exitCode !== null) throw new Error(`${argv.join(' ')} exited with ${proc.exitCode}`);
+    await pause(1);
+  }
+  const ms = performance.now() - began;
+  await stop(proc);
+  return ms;
+}
+
+/** The CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Sequential requests to a UDP echo server: requests per second and server CPU per request. */
+async function echoLoad(argv: string[], port: number) {
+  const proc = launch(argv);
+  const client = createSocket('udp4');
+  client.connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  client.on('error', () => {}); // ECONNREFUSED while the server is still starting: ask again
+  let answered = (_: boolean) => {};
+  client.on('message', () => answered(true));
+  const ask = (ms = 0) =>
+    new Promise<boolean>((resolve) => {
+      answered = resolve;
+      if (ms) setTimeout(() => resolve(false), ms);
+      client.send('hello');
+    });
+  while (!(await ask(200))) if (proc.exitCode !== null) throw new Error(`${argv[0]} exited`);
+  for (let i = 0; i < 500; i++) await ask(); // warm up
+  if (proc.exitCode !== null) throw new Error(`${argv.join(' ')} exited: is port ${port} free?`);
+  const cpu = cpuSeconds(proc.pid as number);
+  const began = performance.now();
+  for (let i = 0; i < REQUESTS; i++) await ask();
+  const seconds = (performance.now() - began) / 1000;
+  const cpuPerRequest = ((cpuSeconds(proc.pid as number) - cpu) / REQUESTS) * 1e6;
+  client.close();
+  await stop(proc);
+  return { perSecond: REQUESTS / seconds, cpuPerRequest };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const range = (xs: number[], digits = 0) =>
+  `median ${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+const server01 = 'scripts/01-tcp-server.ts';
+const starters: Record<string, string[]> = {
+  'npx tsx (the README)': ['npx', 'tsx', server01, '--port', '8088'],
+  'node --import tsx': ['node', '--import', 'tsx', server01, '--port', '8088'],
+};
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major >= 24 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) {
+  starters['node (strips the types)'] = ['node', server01, '--port', '8088'];
+}
+if (values['tcp-listing']) starters['python3 listing 二.1 ①'] = ['python3', values['tcp-listing']];
+
+console.log(`# Start-up to the first accepted connection, ms (${RUNS} runs each)`);
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  console.log('(NODE_EXTRA_CA_CERTS is set: every Node start reads that CA file)');
+}
+const startTimes: Record<string, number[]> = {};
+for (let run = 0; run < RUNS; run++) {
+  for (const [name, argv] of Object.entries(starters)) {
+    startTimes[name] = [...(startTimes[name] ?? []), await startUp(argv, 8088)];
+  }
+}
+for (const [name, ms] of Object.entries(startTimes)) console.log(`${name.padEnd(24)} ${range(ms)}`);
+
+const echoers: Record<string, string[]> = {
+  '03-udp-server.ts': ['node', '--import', 'tsx', 'scripts/03-udp-server.ts', '--port', '9000'],
+};
+if (values['udp-listing']) echoers['python3 listing 二.2 ①'] = ['python3', values['udp-listing']];
+
+console.log(`\n# UDP echo, ${REQUESTS} sequential requests (${ROUNDS} rounds each)`);
+if (process.env.PYTHONUNBUFFERED)
+  console.log('(PYTHONUNBUFFERED is set: Python writes every print at once)');
+const echoes: Record<string, { perSecond: number[]; cpu: number[] }> = {};
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, argv] of Object.entries(echoers)) {
+    const { perSecond, cpuPerRequest } = await echoLoad(argv, 9000);
+    const seen = echoes[name] ?? { perSecond: [], cpu: [] };
+    echoes[name] = { perSecond: [...seen.perSecond, perSecond], cpu: [...seen.cpu, cpuPerRequest] };
+  }
+}
+for (const [name, { perSecond, cpu }] of Object.entries(echoes)) {
+  console.log(
+    `${name.padEnd(24)} req/s ${range(perSecond)}; server CPU µs/request ${range(cpu, 1)}`,
+  );
+}
