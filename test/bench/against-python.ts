@@ -44,10 +44,14 @@ function launch(argv: string[]) {
 }
 
 async function stop(proc: ReturnType<typeof launch>) {
-  if (proc.exitCode === null && proc.signalCode === null) {
-    process.kill(-(proc.pid as number), 'SIGKILL');
-    await once(proc, 'exit');
+  const gone = proc.exitCode !== null || proc.signalCode !== null;
+  const exited = gone ? Promise.resolve() : once(proc, 'exit');
+  try {
+    process.kill(-(proc.pid as number), 'SIGKILL'); // the whole group: npx, tsx and node
+  } catch {
+    // the group has ended by itself already
   }
+  await exited;
 }
 
 /** Resolve true once a TCP connection to 127.0.0.1:port is accepted, false once refused. */
