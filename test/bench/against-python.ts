@@ -24,6 +24,24 @@ import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { root } from '../harness.ts';
 
+/** Every server started and not yet stopped: a failure or Ctrl+C kills them all. */
+const running = new Set<number>();
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, 'SIGKILL'); // the whole group: npx, tsx and node
+  } catch {
+    // the group has ended by itself already
+  }
+  running.delete(pid);
+};
+function quit(message: string): never {
+  for (const pid of running) killGroup(pid);
+  console.error(message);
+  process.exit(1);
+}
+process.on('uncaughtException', (err) => quit(err.message));
+process.on('SIGINT', () => quit('stopped'));
+
 const { values } = parseArgs({
   options: {
     'tcp-listing': { type: 'string' },
@@ -33,24 +51,24 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '20000' },
   },
 });
-const RUNS = Number(values.runs);
-const ROUNDS = Number(values.rounds);
-const REQUESTS = Number(values.requests);
+const [RUNS, ROUNDS, REQUESTS] = [values.runs, values.rounds, values.requests].map((text) => {
+  if (!/^\d+$/.test(text))
+    quit(`--runs, --rounds and --requests take a whole number, not '${text}'`);
+  return Number(text);
+}) as [number, number, number];
 
 /** Start a command in a process group of its own, so that killing it kills npx's children too. */
 function launch(argv: string[]) {
   const [file = '', ...args] = argv;
-  return spawn(file, args, { cwd: root, detached: true, stdio: 'ignore' });
+  const proc = spawn(file, args, { cwd: root, detached: true, stdio: 'ignore' });
+  running.add(proc.pid as number);
+  return proc;
 }
 
 async function stop(proc: ReturnType<typeof launch>) {
   const gone = proc.exitCode !== null || proc.signalCode !== null;
   const exited = gone ? Promise.resolve() : once(proc, 'exit');
-  try {
-    process.kill(-(proc.pid as number), 'SIGKILL'); // the whole group: npx, tsx and node
-  } catch {
-    // the group has ended by itself already
-  }
+  killGroup(proc.pid as number);
   await exited;
 }
 
