@@ -8,90 +8,99 @@
  * Either side ends the chat by sending `bye`.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-const { host, port } = flags('01-tcp-server.ts', 8088);
-process.on('uncaughtException', fail);
+const { host, port } = flags(8088);
 const keyboard = createInterface({ input: process.stdin });
 const lines = keyboard[Symbol.asyncIterator]();
+process.on('uncaughtException', fail);
+main().catch(fail);
 
-// socket() + bind() + listen() are one call in Node; 'listening' says the port is ours.
-const server = createServer();
-server.listen(port, host);
-await once(server, 'listening');
-console.log(`listening on ${where(server.address())}`);
+async function main() {
+  // socket() + bind() + listen() are one call in Node; 'listening' says the port is ours.
+  const server = createServer().listen(port, host);
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
 
-// accept(): wait for the first client, then stop taking more (the listing serves only one).
-const [conn] = await once(server, 'connection');
-server.close();
-conn.on('error', fail); // a reset is reported at once, even while we wait for typed input
-conn.setEncoding('utf8'); // .decode('utf-8'), safe for a character split across two reads
+  // accept(): wait for the first client, then stop taking more (the listing serves only one).
+  const [conn] = await once(server, 'connection');
+  server.close();
+  conn.on('error', fail); // a reset is reported at once, even while we wait for typed input
+  conn.setEncoding('utf8'); // .decode('utf-8'), safe for a character split across two reads
 
-const received = conn[Symbol.asyncIterator]();
-while (true) {
-  const { value: res, done } = await received.next(); // recv(1024): wait for the next bytes
-  if (done) {
-    console.log('(the client closed the connection)');
-    break;
+  const received = conn[Symbol.asyncIterator]();
+  let next = received.next(); // recv(1024): wait for the next bytes (up to 64 KiB in Node)
+  while (true) {
+    const { value: res, done } = await next;
+    if (done) {
+      console.log('(the client closed the connection)');
+      break;
+    }
+    if (res === 'bye') break;
+    console.log(res);
+    next = received.next(); // go on listening while we wait at the keyboard: see input()
+    let info = await input('请输入:\n>>>', next);
+    while (info === '') info = await input('请输入:\n>>>', next); // send(b'') sends nothing
+    if (info === undefined) break; // end of input, or the client left: hang up cleanly
+    conn.write(info); // send()
   }
-  if (res === 'bye') break;
-  console.log(res);
-  let info = await input('请输入:\n>>>');
-  while (info === '') info = await input('请输入:\n>>>'); // send(b'') sends nothing: ask again
-  if (info === undefined) break; // end of input: hang up cleanly
-  conn.write(info); // send()
+  conn.end(); // close(): sends FIN once anything still queued is out
+  keyboard.close();
 }
-conn.end(); // close(): sends FIN once anything still queued is out
-keyboard.close();
 
 // ---- plumbing: flags, typed input, errors ----------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const { deno, bun } = process.versions as Record<string, string | undefined>;
+  const tsx = process.execArgv.some((arg) => arg.includes('tsx'));
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
+    const { host, port, help } = parseArgs({
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: `${defaultPort}` },
+        help: { type: 'boolean' },
+      },
+    }).values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535) {
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
     }
-    const host = values.host ?? '127.0.0.1';
     if (host === '0.0.0.0' || host === '::') {
       console.error(`warning: ${host} means every interface: other machines can connect`);
     }
-    return { host, port: Number(text) };
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
-async function input(prompt: string): Promise<string | undefined> {
+/** input(): a typed line; undefined at the end of input, or once the peer has hung up. */
+async function input(prompt: string, peer: Promise<IteratorResult<unknown>>) {
   process.stdout.write(prompt);
-  const { value, done } = await lines.next();
-  if (done) process.stdout.write('\n');
-  return done ? undefined : value;
-}
-
-function where(address: unknown) {
-  const { address: ip, port } = address as { address: string; port: number };
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  const hungUp = new Promise<'hung up'>((ok) => peer.then((r) => r.done && ok('hung up'), fail));
+  const typed = await Promise.race([lines.next(), hungUp]);
+  if (typed === 'hung up') console.log('\n(the client closed the connection)');
+  else if (typed.done) process.stdout.write('\n');
+  return typed === 'hung up' || typed.done ? undefined : typed.value;
 }
 
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRINUSE: `${host}:${port} is already in use — stop the other server or choose another --port`,
     EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
-    EACCES: `no permission to listen on ${at} — use a port above 1023`,
+    EACCES: `no permission to listen on ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the client reset the connection — it is gone',
     EPIPE: 'the client went away before the answer was sent',
   };
-  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+  const code = err.code === 'EINVAL' ? 'EADDRNOTAVAIL' : (err.code ?? ''); // EINVAL: Deno's word
+  return exit(why[code] ?? `error: ${err.message}`, 1);
 }
 
 function exit(message: string, code: number, print = console.error): never {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
+import './as-library.ts'; // before the script: its functions, without running it
 import { strftime } from '../scripts/10-udp-time-server.ts';
 import { assertNoStack, client, root, sendDatagram, server, start, udpSocket } from './harness.ts';
 import { checkTranscript } from './transcript.ts';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import test from 'ava';
+import './as-library.ts'; // before the script: its functions, without running it
 import { encode } from '../scripts/16-framed-server.ts';
 import { assertNoStack, client, peerServer, read, server, start } from './harness.ts';
 import { checkTranscript } from './transcript.ts';

@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
+import './as-library.ts'; // before the script: its functions, without running it
 import { encode, MAX_MESSAGE, messages } from '../scripts/16-framed-server.ts';
 
 /** Run the decoder over a list of chunks: the messages it gives, and the error it ends with. */

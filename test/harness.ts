@@ -8,6 +8,7 @@ import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { basename, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { transformSync } from 'esbuild';
@@ -29,50 +30,88 @@ export interface StartOptions {
   /** Extra flags; `--port` is added by `server()` and `client()` unless given here. */
   args?: string[];
   env?: Record<string, string>;
-  /** Start it with `npx tsx scripts/NAME`, the README's own command (slow: about 1.3 s). */
+  /** Start it with `npx tsx scripts/NAME`, the README's own command (slow: about 0.7 s). */
   npx?: boolean;
+  /** The folder it runs in (default: the kit's root). */
+  cwd?: string;
+  /** A runner other than KIT_RUNNER's (see `command`). */
+  runner?: string;
 }
 
 /**
- * How a script is started. By default the script is stripped of its types once (by esbuild, the
- * same transform tsx applies) and run as plain JavaScript: 130 ms a start instead of 370 ms with
- * tsx's loader, which matters for a suite of a few hundred processes on two cores.
- * `KIT_RUNNER=tsx npm test` runs every process through tsx instead, exactly as the README does;
- * `KIT_RUNNER=node` runs the `.ts` files with plain `node`, which strips types itself from 22.18.
+ * How a script is started: `KIT_RUNNER` names the runtime.
+ * - `js` (the default): the script stripped of its types once (by esbuild, the transform tsx
+ *   applies) and run as plain JavaScript by this Node: 130 ms a start instead of 370 ms with
+ *   tsx's loader, which matters for a suite of a few hundred processes on two cores.
+ * - `cjs`: the same, stripped as CommonJS: what tsx makes of a copy in a folder with no
+ *   package.json (test/copy.test.ts; not a KIT_RUNNER).
+ * - `tsx`: `node --import tsx`, as the README runs it on Node 20.
+ * - `node`: the `.ts` file itself, with the `node` of `KIT_NODE` (22.18 or newer strips types).
+ * - `deno`: `deno run -A` with the `deno` of `KIT_DENO`; `bun`: the `bun` of `KIT_BUN`.
+ * `npm run test:runtimes` fetches pinned versions of each and runs the suite under all of them.
  */
-const RUNNER = process.env.KIT_RUNNER ?? 'js';
-if (!['js', 'tsx', 'node'].includes(RUNNER)) throw new Error('KIT_RUNNER is js, tsx or node');
+export const RUNNER = process.env.KIT_RUNNER ?? 'js';
+const RUNNERS = ['js', 'tsx', 'node', 'deno', 'bun'];
+if (!RUNNERS.includes(RUNNER)) throw new Error(`KIT_RUNNER is one of ${RUNNERS.join(', ')}`);
 const cacheDir = `${root}node_modules/.cache/sockets-kit/`;
 
-export function command(name: string): string[] {
-  if (RUNNER === 'tsx') return ['--import', 'tsx', scriptPath(name)];
-  if (RUNNER === 'node') return [scriptPath(name)];
-  const source = readFileSync(scriptPath(name), 'utf8');
+/** The program and arguments that run a script file (any path: the tests also run copies). */
+export function command(file: string, runner = RUNNER): string[] {
+  const env = process.env;
+  if (runner === 'tsx') return ['node', '--import', tsxLoader, file];
+  if (runner === 'node') return [env.KIT_NODE ?? 'node', file];
+  if (runner === 'deno') return [env.KIT_DENO ?? 'deno', 'run', '-A', file];
+  if (runner === 'bun') return [env.KIT_BUN ?? 'bun', file];
+  // js: stripped as an ES module, as tsx does inside the kit (package.json says "type": "module");
+  // cjs: as CommonJS, as tsx does for a copy in a folder with no package.json (see copy.test.ts).
+  const format = runner === 'cjs' ? 'cjs' : 'esm';
+  const source = readFileSync(file, 'utf8');
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const file = `${cacheDir}${name.replace(/\.ts$/, '')}-${hash}.mjs`;
-  if (!existsSync(file)) {
-    const { code } = transformSync(source, { loader: 'ts', format: 'esm', target: 'node20' });
-    mkdirSync(cacheDir, { recursive: true });
-    const partial = `${file}.${process.pid}`;
+  const stripped = `${cacheDir}${hash}/${basename(file).replace(/\.ts$/, format === 'esm' ? '.mjs' : '.cjs')}`;
+  if (!existsSync(stripped)) {
+    const { code } = transformSync(source, { loader: 'ts', format, target: 'node20' });
+    mkdirSync(dirname(stripped), { recursive: true });
+    const partial = `${stripped}.${process.pid}`;
     writeFileSync(partial, code);
-    renameSync(partial, file); // atomic: parallel test workers never see half a file
+    renameSync(partial, stripped); // atomic: parallel test workers never see half a file
   }
-  return [file];
+  return ['node', stripped];
 }
 
-const { NODE_EXTRA_CA_CERTS: _unused, ...withoutCaBundle } = process.env;
+/** tsx's loader by absolute URL, so that `--import` finds it from any folder (a copy's too). */
+export const tsxLoader = import.meta.resolve('tsx');
 
-/** Start a script as a real process (see `command`), with a time limit and a kill at teardown. */
+/** The start of a script's usage line as the script prints it: how it was started, from `cwd`. */
+export function usagePrefix(file: string, cwd = root, runner = RUNNER): string {
+  const shown = relative(cwd, command(file, runner).at(-1) ?? '');
+  const run = {
+    js: 'node',
+    cjs: 'node',
+    tsx: 'npx tsx',
+    node: 'node',
+    deno: 'deno run -A',
+    bun: 'bun',
+  };
+  return `usage: ${run[runner as keyof typeof run]} ${shown} `;
+}
+
+// NODE_EXTRA_CA_CERTS costs 60 ms a start, and no script uses TLS.
+const { NODE_EXTRA_CA_CERTS: _unused, ...childEnv } = process.env;
+
+/**
+ * Start a script as a real process (see `command`), with a time limit and a kill at teardown.
+ * `name` is a file in `scripts/`, or an absolute path (a copy of a script elsewhere).
+ */
 export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
-  const { input, args = [], env, npx } = options;
-  const [file, ...rest] = npx ? ['npx', 'tsx', scriptPath(name)] : ['node', ...command(name)];
+  const { input, args = [], env, npx, runner } = options;
+  const path = name.startsWith('/') ? name : scriptPath(name);
+  const [file, ...rest] = npx ? ['npx', 'tsx', path] : command(path, runner);
   const proc = execa(file ?? 'node', [...rest, ...args], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     reject: false,
     timeout: PROCESS_TIMEOUT_MS,
-    // No TLS here, so no extra CA bundle to load: NODE_EXTRA_CA_CERTS costs 60 ms a start.
     extendEnv: false,
-    env: { ...withoutCaBundle, FORCE_COLOR: '0', ...env },
+    env: { ...childEnv, FORCE_COLOR: '0', ...env },
     stdin: 'pipe',
     ...(input ? { input: lines(input) } : {}),
   }) as Proc;

@@ -11,6 +11,7 @@ import { on, once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import avaTest, { type ExecutionContext } from 'ava';
+import './as-library.ts'; // before the script: its functions, without running it
 import { encode } from '../scripts/16-framed-server.ts';
 import {
   assertNoStack,

@@ -13,8 +13,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import '../as-library.ts';
 import { encode, MAX_MESSAGE, messages } from '../../scripts/16-framed-server.ts';
-import { command } from '../harness.ts';
+import { command, scriptPath } from '../harness.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -49,7 +50,8 @@ const server = createServer(async (sock) => {
 /** A framed receiver: the decoder of 16-framed-server.ts over a socket, counting the messages. */
 const FRAMED = (script: string) => `
 import { createServer } from 'node:net';
-import { messages } from ${JSON.stringify(script)};
+globalThis.SOCKETS_KIT_IMPORT = true; // run 16's decoder, not 16
+const { messages } = await import(${JSON.stringify(script)});
 const server = createServer(async (sock) => {
   server.close();
   let count = 0, bytes = 0;
@@ -98,12 +100,22 @@ async function throughput() {
     [
       'framed, receiver decodes and counts',
       () =>
-        receiver(['--input-type=module', '-e', FRAMED(command('16-framed-server.ts')[0] ?? '')]),
+        receiver([
+          '--input-type=module',
+          '-e',
+          FRAMED(command(scriptPath('16-framed-server.ts'))[1] ?? ''),
+        ]),
       () => repeat(encode(message), count),
     ],
     [
       'framed, receiver is 16 --digest',
-      () => receiver([...command('16-framed-server.ts'), '--port', '0', '--digest']),
+      () =>
+        receiver([
+          ...command(scriptPath('16-framed-server.ts')).slice(1),
+          '--port',
+          '0',
+          '--digest',
+        ]),
       () => repeat(encode(message), count),
     ],
   ] as const;
@@ -119,8 +131,18 @@ async function throughput() {
   const line = Buffer.concat([Buffer.alloc(64 * KiB - 1, 'x'), Buffer.from('\n')]);
   const times: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const server = await receiver([...command('16-framed-server.ts'), '--port', '0', '--digest']);
-    const args = [...command('17-framed-client.ts'), '--port', String(server.port), '--batch'];
+    const server = await receiver([
+      ...command(scriptPath('16-framed-server.ts')).slice(1),
+      '--port',
+      '0',
+      '--digest',
+    ]);
+    const args = [
+      ...command(scriptPath('17-framed-client.ts')).slice(1),
+      '--port',
+      String(server.port),
+      '--batch',
+    ];
     const client = spawn('node', args, { stdio: ['pipe', 'inherit', 'inherit'] });
     times.push(
       await timed(server.proc, async () => {

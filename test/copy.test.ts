@@ -1,0 +1,46 @@
+/**
+ * One file, anywhere: every script, copied alone into an empty folder (no package.json, no
+ * node_modules), runs there. With no package.json saying "type": "module", tsx compiles a lone
+ * `.ts` file as CommonJS (where top-level await is a syntax error and import.meta is empty): the
+ * default runner does the same, stripping the copy as CommonJS, and two copies (a server whose
+ * functions the tests import, and a client) go through tsx itself. Under KIT_RUNNER=tsx, node,
+ * deno or bun (`npm run test:runtimes`) every copy runs with that runtime.
+ *
+ * A server must get as far as `listening on` (so its main part ran, not only its flags) and end
+ * quietly on Ctrl+C; any other script must print a usage line that names the copy as started.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { firstLine, RUNNER, root, scriptPath, start, usagePrefix } from './harness.ts';
+
+const scripts = readdirSync(`${root}scripts`).filter((f) => /^\d\d-.+\.ts$/.test(f));
+const throughTsx = ['10-udp-time-server.ts', '02-tcp-client.ts'];
+const cases = scripts.map((name) => [name, RUNNER === 'js' ? 'cjs' : RUNNER] as const);
+if (RUNNER === 'js') cases.push(...throughTsx.map((name) => [name, 'tsx'] as const));
+
+for (const [name, runner] of cases) {
+  test(`${name}, copied alone into an empty folder, runs there (${runner})`, async (t) => {
+    const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-copy-'));
+    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+    const copy = join(folder, name);
+    copyFileSync(scriptPath(name), copy);
+    const options = { cwd: folder, runner };
+    if (/^\s*console\.log\(`listening on /m.test(readFileSync(copy, 'utf8'))) {
+      const proc = start(t, copy, { ...options, args: ['--port', '0'] });
+      t.regex(await firstLine(proc), /^listening on /);
+      proc.kill('SIGINT');
+      const done = await proc;
+      t.is(done.stderr, '');
+      t.true(
+        done.exitCode === 0 || done.signal === 'SIGINT',
+        `ended by ${done.exitCode ?? done.signal}`,
+      );
+    } else {
+      const done = await start(t, copy, { ...options, args: ['--help'] });
+      t.is(done.exitCode, 0, done.stderr);
+      t.true(done.stdout.startsWith(usagePrefix(copy, folder, runner)), done.stdout);
+    }
+  });
+}
