@@ -9,20 +9,25 @@
  * (127.0.0.1:9000). Without a listing, only the kit's side of that comparison runs.
  *
  * 1. Start-up: from the command to the first accepted TCP connection (a probe connects every
- *    millisecond), for the README's `npx tsx` command, `node --import tsx`, plain `node` where it
- *    strips types itself (22.18 and later), and `python3` with the TCP listing. All on port
+ *    millisecond), for every way a student may start 01: `npx tsx` and `node --import tsx` on
+ *    this Node (20) and on Node 24, plain `node` 22 and 24 (they strip types themselves),
+ *    `deno run -A`, `bun`, and `python3` with the TCP listing, both through the `python3` on the
+ *    PATH (a pyenv shim here) and through the interpreter itself (`sys.executable`). The other
+ *    runtimes are the pinned ones of `npm run test:runtimes`, fetched on first use. All on port
  *    8088, the listing's; runs alternate between the commands.
  * 2. UDP echo: a sequential client here sends `hello`, waits for the answer, and sends again,
  *    against 03-udp-server.ts (through `node --import tsx`) and the UDP listing, both printing to
  *    /dev/null. Requests per second, and the server's CPU time per request from /proc.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../harness.ts';
+import { fetched } from '../runtimes-cache.ts';
 
 /** Every server started and not yet stopped: a failure or Ctrl+C kills them all. */
 const running = new Set<number>();
@@ -46,7 +51,7 @@ const { values } = parseArgs({
   options: {
     'tcp-listing': { type: 'string' },
     'udp-listing': { type: 'string' },
-    runs: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '31' },
     rounds: { type: 'string', default: '5' },
     requests: { type: 'string', default: '20000' },
   },
@@ -60,7 +65,8 @@ const [RUNS, ROUNDS, REQUESTS] = [values.runs, values.rounds, values.requests].m
 /** Start a command in a process group of its own, so that killing it kills npx's children too. */
 function launch(argv: string[]) {
   const [file = '', ...args] = argv;
-  const proc = spawn(file, args, { cwd: root, detached: true, stdio: 'ignore' });
+  const env = { ...process.env, PATH: `${pathFirst.get(argv) ?? ''}${process.env.PATH}` };
+  const proc = spawn(file, args, { cwd: root, detached: true, stdio: 'ignore', env });
   running.add(proc.pid as number);
   return proc;
 }
@@ -146,15 +152,31 @@ const range = (xs: number[], digits = 0) =>
   `median ${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 const server01 = 'scripts/01-tcp-server.ts';
+const [node24, node22, deno, bun] = ['node24', 'node22', 'deno', 'bun'].map((n) => fetched(n));
+/** A folder put first on the PATH for one command: `npx tsx` on Node 24 finds that node. */
+const pathFirst = new Map<string[], string>();
+const npxOn24 = ['npx', 'tsx', server01, '--port', '8088'];
+pathFirst.set(npxOn24, `${dirname(node24?.binary ?? '')}:`);
 const starters: Record<string, string[]> = {
-  'npx tsx (the README)': ['npx', 'tsx', server01, '--port', '8088'],
-  'node --import tsx': ['node', '--import', 'tsx', server01, '--port', '8088'],
+  [`npx tsx (Node ${process.versions.node})`]: ['npx', 'tsx', server01, '--port', '8088'],
+  [`node --import tsx (Node ${process.versions.node})`]: ['node', '--import', 'tsx', server01],
+  [`npx tsx (Node ${node24?.version.slice(1)})`]: npxOn24,
+  [`node --import tsx (Node ${node24?.version.slice(1)})`]: [
+    node24?.binary ?? '',
+    ...['--import', 'tsx', server01],
+  ],
+  [`node (Node ${node22?.version.slice(1)})`]: [node22?.binary ?? '', server01],
+  [`node (Node ${node24?.version.slice(1)})`]: [node24?.binary ?? '', server01],
+  [`deno run -A (${deno?.version.split(' ')[1]})`]: [deno?.binary ?? '', 'run', '-A', server01],
+  [`bun (${bun?.version})`]: [bun?.binary ?? '', server01],
 };
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major >= 24 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) {
-  starters['node (strips the types)'] = ['node', server01, '--port', '8088'];
+if (values['tcp-listing']) {
+  const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  starters['python3 listing (PATH)'] = ['python3', values['tcp-listing']];
+  starters['python3 listing (sys.executable)'] = [python, values['tcp-listing']];
 }
-if (values['tcp-listing']) starters['python3 listing 二.1 ①'] = ['python3', values['tcp-listing']];
 
 console.log(`# Start-up to the first accepted connection, ms (${RUNS} runs each)`);
 if (process.env.NODE_EXTRA_CA_CERTS) {
@@ -166,7 +188,7 @@ for (let run = 0; run < RUNS; run++) {
     startTimes[name] = [...(startTimes[name] ?? []), await startUp(argv, 8088)];
   }
 }
-for (const [name, ms] of Object.entries(startTimes)) console.log(`${name.padEnd(24)} ${range(ms)}`);
+for (const [name, ms] of Object.entries(startTimes)) console.log(`${name.padEnd(36)} ${range(ms)}`);
 
 const echoers: Record<string, string[]> = {
   '03-udp-server.ts': ['node', '--import', 'tsx', 'scripts/03-udp-server.ts', '--port', '9000'],

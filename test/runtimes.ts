@@ -1,0 +1,63 @@
+/**
+ * `npm run test:runtimes`: the whole suite once per runtime a student may have. The tests always
+ * run in this Node (ava's workers); what changes is the runtime of every script they start
+ * (`KIT_RUNNER`, see the harness): Node 20 with tsx, Node 22 and 24 stripping types themselves,
+ * Deno 2 and Bun 1. The runtimes are pinned here and fetched from the npm registry on first use
+ * into a cache outside the repository, so a student's `npm install` never downloads them.
+ *
+ *   npm run test:runtimes                 every runtime
+ *   npm run test:runtimes -- deno bun     only these (names from RUNTIMES)
+ *   npm run test:runtimes -- --fetch      fetch them all, run nothing (prints where they are)
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fetched, RUNTIMES } from './runtimes-cache.ts';
+
+const args = process.argv.slice(2);
+const fetchOnly = args.includes('--fetch');
+const chosen = args.filter((a) => a !== '--fetch');
+for (const name of chosen) {
+  if (!RUNTIMES[name]) quit(`unknown runtime '${name}': choose from ${Object.keys(RUNTIMES)}`);
+}
+
+const results: [string, string, number][] = [];
+for (const [name, runtime] of Object.entries(RUNTIMES)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue;
+  const { binary, version } = (() => {
+    try {
+      return fetched(name);
+    } catch (err) {
+      return quit((err as Error).message);
+    }
+  })();
+  if (fetchOnly) {
+    console.log(`${name}: ${version} at ${binary}`);
+    continue;
+  }
+  console.log(`\n==== ${name}: scripts run by ${version} (KIT_RUNNER=${runtime.runner}) ====\n`);
+  const env: NodeJS.ProcessEnv = { ...process.env, KIT_RUNNER: runtime.runner };
+  if (runtime.env) env[runtime.env] = binary;
+  const started = Date.now();
+  const ava = spawnSync(process.execPath, [join('node_modules', 'ava', 'entrypoints', 'cli.mjs')], {
+    stdio: 'inherit',
+    env,
+  });
+  results.push([
+    `${name} (${version})`,
+    ava.status === 0 ? 'passed' : 'FAILED',
+    Date.now() - started,
+  ]);
+}
+
+if (!fetchOnly) {
+  console.log('\nruntime                       suite    time');
+  for (const [name, verdict, ms] of results) {
+    console.log(`${name.padEnd(30)}${verdict.padEnd(9)}${(ms / 1000).toFixed(1)} s`);
+  }
+  if (results.some(([, verdict]) => verdict !== 'passed')) process.exit(1);
+}
+
+function quit(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
