@@ -31,7 +31,6 @@ async function main() {
   server.close();
   conn.on('error', fail); // a reset is reported at once, even while we wait for typed input
   conn.setEncoding('utf8'); // .decode('utf-8'), safe for a character split across two reads
-
   const received = conn[Symbol.asyncIterator]();
   let next = received.next(); // recv(1024): wait for the next bytes (up to 64 KiB in Node)
   while (true) {
@@ -55,25 +54,18 @@ async function main() {
 // ---- plumbing: flags, typed input, errors ----------------------------------------------------
 
 function flags(defaultPort: number) {
-  const { deno, bun } = process.versions as Record<string, string | undefined>;
-  const tsx = process.execArgv.some((arg) => arg.includes('tsx'));
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
   const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
   const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { host, port, help } = parseArgs({
-      options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: `${defaultPort}` },
-        help: { type: 'boolean' },
-      },
-    }).values;
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
     if (help) exit(usage, 0, console.log);
-    if (!/^\d{1,5}$/.test(port) || +port > 65535) {
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
       throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
-    }
-    if (host === '0.0.0.0' || host === '::') {
+    if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can connect`);
-    }
     return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
@@ -97,7 +89,6 @@ function fail(err: NodeJS.ErrnoException): never {
     EACCES: `no permission to listen on ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the client reset the connection — it is gone',
-    EPIPE: 'the client went away before the answer was sent',
   };
   const code = err.code === 'EINVAL' ? 'EADDRNOTAVAIL' : (err.code ?? ''); // EINVAL: Deno's word
   return exit(why[code] ?? `error: ${err.message}`, 1);

@@ -9,28 +9,33 @@
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { on, once } from 'node:events';
-import { isIPv6 } from 'node:net';
+import { type AddressInfo, isIPv6 } from 'node:net';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { host, port } = flags('03-udp-server.ts', 9000);
-process.on('uncaughtException', fail);
+const { host, port } = flags(9000);
 const BUFSIZE = 1024;
 type Datagram = [Buffer, RemoteInfo]; // what 'message' gives: the bytes, and who sent them
+process.on('uncaughtException', fail);
+main().catch(fail);
 
-// socket(AF_INET, SOCK_DGRAM) + bind(): a datagram socket ('udp6' for an IPv6 host).
-const server = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-server.bind(port, host);
-await once(server, 'listening');
-console.log(`listening on ${where(server.address())}`);
+async function main() {
+  // socket(AF_INET, SOCK_DGRAM) + bind(): a datagram socket ('udp6' for an IPv6 host).
+  const server = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+  server.bind(port, host);
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
 
-// while True: recvfrom(). No accept(): each datagram arrives whole, with its sender's address.
-for await (const [data, addr] of on(server, 'message') as AsyncIterable<Datagram>) {
-  const msg = data.subarray(0, BUFSIZE); // recvfrom(1024) takes at most 1024 bytes of it
-  console.log(`${bytesRepr(msg)} ${addrTuple(addr)}`); // print(msg, addr)
-  if (data.length > BUFSIZE) {
-    console.log(`(read ${BUFSIZE} of ${data.length} bytes: the rest is lost)`);
+  // while True: recvfrom(). No accept(): each datagram arrives whole, with its sender's address.
+  for await (const [data, addr] of on(server, 'message') as AsyncIterable<Datagram>) {
+    const msg = data.subarray(0, BUFSIZE); // recvfrom(1024) takes at most 1024 bytes of it
+    console.log(`${bytesRepr(msg)} ${addrTuple(addr)}`); // print(msg, addr)
+    if (data.length > BUFSIZE) {
+      console.log(`(read ${BUFSIZE} of ${data.length} bytes: the rest is lost)`);
+    }
+    server.send(upper(msg), addr.port, addr.address); // sendto(msg.upper(), addr)
   }
-  server.send(upper(msg), addr.port, addr.address); // sendto(msg.upper(), addr)
 }
 
 // bytes.upper(): only the ASCII letters a-z change; every other byte (UTF-8 too) stays as it is.
@@ -55,38 +60,30 @@ function addrTuple({ address, port, family }: RemoteInfo) {
   return family === 'IPv6' ? `('${address}', ${port}, 0, 0)` : `('${address}', ${port})`;
 }
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (host === '0.0.0.0' || host === '::') {
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can send to it`);
-    }
-    return { host, port: Number(text) };
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
-function where(address: unknown) {
-  const { address: ip, port } = address as { address: string; port: number };
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRINUSE: `${host}:${port} is already in use — stop the other server or choose another --port`,
     EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
-    EACCES: `no permission to bind ${at} — use a port above 1023`,
+    EACCES: `no permission to bind ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
   };
   return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);

@@ -8,30 +8,35 @@
  * first. Node sets SO_REUSEADDR on every TCP listener, so a restart right away still binds.
  */
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { host, port } = flags('05-tcp-reuseaddr-server.ts', 8898);
+const { host, port } = flags(8898);
 process.on('uncaughtException', fail);
+main().catch(fail);
 
-// sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1): nothing to write, libuv sets it before bind().
-const server = createServer();
-server.listen(port, host); // bind() + listen()
-await once(server, 'listening');
-console.log(`listening on ${where(server.address())}`);
+async function main() {
+  // sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1): nothing to write, libuv sets it before bind().
+  const server = createServer().listen(port, host); // bind() + listen()
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
 
-const [conn] = (await once(server, 'connection')) as [Socket]; // accept()
-server.close(); // sk.close(): one client only
-conn.on('error', fail);
+  const [conn] = (await once(server, 'connection')) as [Socket]; // accept()
+  server.close(); // sk.close(): one client only
+  conn.on('error', fail);
 
-const { value: ret, done } = await conn[Symbol.asyncIterator]().next(); // recv(1024): bytes
-if (done) {
-  console.log('(the client closed the connection)');
-} else {
-  console.log(pyBytes(ret)); // print(ret) shows b'...'
-  conn.write('hi'); // send(b'hi')
+  await once(conn, 'readable'); // recv(1024) waits for the first bytes, or for the end...
+  const ret: Buffer | null = conn.read(Math.min(1024, conn.readableLength)); // ...takes ≤ 1024
+  if (ret === null) {
+    console.log('(the client closed the connection)');
+  } else {
+    console.log(pyBytes(ret)); // print(ret) shows b'...'
+    conn.write('hi'); // send(b'hi')
+  }
+  conn.destroySoon(); // close(): FIN once 'hi' is out; this side will sit in TIME_WAIT
 }
-conn.destroySoon(); // close(): FIN once 'hi' is out; this side will sit in TIME_WAIT
 
 // ---- plumbing: Python's bytes repr, flags, errors ---------------------------------------------
 
@@ -48,43 +53,36 @@ function pyBytes(bytes: Buffer) {
   return `b${quote}${text}${quote}`;
 }
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (host === '0.0.0.0' || host === '::') {
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can connect`);
-    }
-    return { host, port: Number(text) };
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
-function where(address: unknown) {
-  const { address: ip, port } = address as { address: string; port: number };
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRINUSE: `${host}:${port} is already in use — stop the other server or choose another --port`,
     EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
-    EACCES: `no permission to listen on ${at} — use a port above 1023`,
+    EACCES: `no permission to listen on ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the client reset the connection — it is gone',
     EPIPE: 'the client went away before the answer was sent',
   };
-  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+  const code = err.code === 'EINVAL' ? 'EADDRNOTAVAIL' : (err.code ?? ''); // EINVAL: Deno's word
+  return exit(why[code] ?? `error: ${err.message}`, 1);
 }
 
 function exit(message: string, code: number, print = console.error): never {

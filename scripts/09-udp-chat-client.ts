@@ -10,48 +10,52 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { on, once } from 'node:events';
 import { isIPv6 } from 'node:net';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-const { host, port } = flags('09-udp-chat-client.ts', 8888);
-process.on('uncaughtException', fail);
+const { host, port } = flags(8888);
 const keyboard = createInterface({ input: process.stdin });
 const lines = keyboard[Symbol.asyncIterator]();
+process.on('uncaughtException', fail);
+main().catch(fail);
 
-// socket(type=SOCK_DGRAM), connected to ip_port: every send goes there, only its answers are
-// taken, and "nothing listening there" comes back as ECONNREFUSED instead of silence.
-const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-sk.connect(port, host);
-await once(sk, 'connect');
-const received = (on(sk, 'message') as AsyncIterable<[Buffer, RemoteInfo]>)[Symbol.asyncIterator]();
+async function main() {
+  // socket(type=SOCK_DGRAM), connected to ip_port: every send goes there, only its answers are
+  // taken, and "nothing listening there" comes back as ECONNREFUSED instead of silence.
+  const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+  sk.connect(port, host);
+  await once(sk, 'connect');
+  const received = on(sk, 'message') as AsyncIterator<[Buffer, RemoteInfo]>;
 
-while (true) {
-  const info = await input('client:');
-  if (info === undefined) break; // end of input: stop cleanly
-  // '\033[33m来自client的消息 :%s\033[0m' % info: ESC[33m turns the text yellow, ESC[0m back.
-  sk.send(`\x1b[33m来自client的消息 :${info}\x1b[0m`); // sendto(info, ip_port)
-  const { value } = await received.next(); // recvfrom(1024): as long as the other side types
-  const msg = value?.[0].subarray(0, 1024).toString('utf8'); // .decode('utf-8')
-  if (msg === 'bye') break;
-  console.log(msg);
+  while (true) {
+    const info = await input('client:');
+    if (info === undefined) break; // end of input: stop cleanly
+    // '\033[33m来自client的消息 :%s\033[0m' % info: ESC[33m turns the text yellow, ESC[0m back.
+    sk.send(`\x1b[33m来自client的消息 :${info}\x1b[0m`, (err) => err && fail(err)); // sendto()
+    const { value } = await received.next(); // recvfrom(1024): as long as the other side types
+    const msg = value?.[0].subarray(0, 1024).toString('utf8'); // .decode('utf-8')
+    if (msg === 'bye') break;
+    console.log(msg);
+  }
+  sk.close(); // close()
+  keyboard.close();
 }
-sk.close(); // close()
-keyboard.close();
 
 // ---- plumbing: flags, typed input, errors -----------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    return { host: values.host ?? '127.0.0.1', port: Number(text) };
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }

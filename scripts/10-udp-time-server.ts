@@ -10,19 +10,28 @@
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { on, once } from 'node:events';
-import { isIPv6 } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { type AddressInfo, isIPv6 } from 'node:net';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const MAX_FORMAT = 128; // bytes: the default format has 17
 const MAX_ANSWER = 512; // bytes: a 2-byte '%c' gives 24, so no answer is more than 12 times its ask
 
-// The listing. The last lines of the file run it, once the formatter below it is defined.
-async function serve(host: string, port: number) {
+// Python's `if __name__ == '__main__':`, true however the file is started (a copy, a symlink,
+// another name). Only a test that imports strftime() sets the flag (see test/as-library.ts).
+if (!(globalThis as { SOCKETS_KIT_IMPORT?: boolean }).SOCKETS_KIT_IMPORT) {
+  const { host, port } = flags(8888);
+  const failed = (err: NodeJS.ErrnoException) => fail(err, host, port);
+  process.on('uncaughtException', failed);
+  main(host, port).catch(failed);
+}
+
+async function main(host: string, port: number) {
   const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4'); // socket(type=SOCK_DGRAM)
   sk.bind(port, host);
   await once(sk, 'listening');
-  console.log(`listening on ${where(sk.address())}`);
+  const { address, port: bound } = sk.address() as AddressInfo;
+  console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
 
   for await (const [data, addr] of on(sk, 'message') as AsyncIterable<[Buffer, RemoteInfo]>) {
     const msg = data.subarray(0, 1024).toString('utf8'); // recvfrom(1024), .decode('utf-8')
@@ -99,38 +108,30 @@ function zoneName(t: Date) {
 
 // ---- plumbing: flags, errors -------------------------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (host === '0.0.0.0' || host === '::') {
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can send to it`);
-    }
-    return { host, port: Number(text) };
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
-function where(address: unknown) {
-  const { address: ip, port } = address as { address: string; port: number };
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-function fail(err: NodeJS.ErrnoException, at: string): never {
-  const host = at.slice(0, at.lastIndexOf(':'));
+function fail(err: NodeJS.ErrnoException, host: string, port: number): never {
   const why: Record<string, string> = {
-    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRINUSE: `${host}:${port} is already in use — stop the other server or choose another --port`,
     EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
-    EACCES: `no permission to bind ${at} — use a port above 1023`,
+    EACCES: `no permission to bind ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
   };
   return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
@@ -139,11 +140,4 @@ function fail(err: NodeJS.ErrnoException, at: string): never {
 function exit(message: string, code: number, print = console.error): never {
   print(message);
   process.exit(code);
-}
-
-// Python's `if __name__ == '__main__':` — a test may import strftime() without starting a server.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { host, port } = flags('10-udp-time-server.ts', 8888);
-  process.on('uncaughtException', (err) => fail(err, `${host}:${port}`));
-  await serve(host, port);
 }

@@ -8,66 +8,66 @@
  * back. `bye` ends the client. No answer within --timeout seconds means no server, or a lost datagram.
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { once } from 'node:events';
+import { on } from 'node:events';
 import { isIPv6 } from 'node:net';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-const { host, port, timeout } = flags('11-udp-time-client.ts', 8888);
-process.on('uncaughtException', fail);
+const { host, port, timeout } = flags(8888);
 const keyboard = createInterface({ input: process.stdin });
 const lines = keyboard[Symbol.asyncIterator]();
 const DEFAULT_FORMAT = '%Y-%m-%d %H-%M-%S';
+process.on('uncaughtException', fail);
+main().catch(fail);
 
-const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4'); // socket(type=SOCK_DGRAM)
+async function main() {
+  const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4'); // socket(type=SOCK_DGRAM)
+  // The socket's queue of datagrams, as the kernel keeps it: each read takes the oldest one.
+  const received = on(sk, 'message') as AsyncIterator<[Buffer, RemoteInfo]>;
 
-while (true) {
-  const line = await input('请输入想要的格式(或者直接回车默认格式):>>>');
-  if (line === undefined) break; // end of input: stop cleanly
-  let formatType = line.trim(); // .strip()
-  if (formatType.toLowerCase() === 'bye') break;
-  if (!formatType) {
-    console.log(`你没输入格式,那就默认啦!${DEFAULT_FORMAT}`);
-    formatType = DEFAULT_FORMAT;
+  while (true) {
+    const line = await input('请输入想要的格式(或者直接回车默认格式):>>>');
+    if (line === undefined) break; // end of input: stop cleanly
+    let formatType = line.trim(); // .strip()
+    if (formatType.toLowerCase() === 'bye') break;
+    if (!formatType) {
+      console.log(`你没输入格式,那就默认啦!${DEFAULT_FORMAT}`);
+      formatType = DEFAULT_FORMAT;
+    }
+    sk.send(formatType, port, host, (err) => err && fail(err)); // sendto(bytes(format_type), addr)
+    const [msg] = await recvfrom(received); // recvfrom(1024), but not for ever
+    console.log(msg.subarray(0, 1024).toString('utf8')); // print(msg.decode('utf-8'))
   }
-  sk.send(formatType, port, host); // sendto(bytes(format_type, encoding='utf-8'), ('127.0.0.1', 8888))
-  const [msg] = await answer(); // recvfrom(1024), but not for ever
-  console.log(msg.subarray(0, 1024).toString('utf8')); // print(msg.decode('utf-8'))
+  sk.close(); // close()
+  keyboard.close();
 }
-sk.close(); // close()
-keyboard.close();
 
-// Wait for the next datagram; nothing else will ever say that no server is there.
-async function answer() {
-  try {
-    const signal = AbortSignal.timeout(timeout * 1000);
-    return (await once(sk, 'message', { signal })) as [Buffer, RemoteInfo];
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') return fail(err as NodeJS.ErrnoException);
-    const what = 'start 10-udp-time-server.ts first, or try again';
-    return exit(`no answer from ${host}:${port} within ${timeout} s — ${what}`, 1);
-  }
+/** The next datagram; nothing else will ever say that no server is there, so not for ever. */
+async function recvfrom(received: AsyncIterator<[Buffer, RemoteInfo]>) {
+  const what = `within ${timeout} s — start 10-udp-time-server.ts first, or try again`;
+  const timer = setTimeout(() => exit(`no answer from ${host}:${port} ${what}`, 1), timeout * 1000);
+  const { value } = await received.next();
+  clearTimeout(timer);
+  return value;
 }
 
 // ---- plumbing: flags, typed input, errors -----------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}] [--timeout 2]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}] [--timeout 2]`;
   try {
-    const str = { type: 'string' } as const;
-    const { values } = parseArgs({
-      options: { host: str, port: str, timeout: str, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    const seconds = values.timeout ?? '2';
-    if (!/^\d*\.?\d+$/.test(seconds) || Number(seconds) <= 0 || Number(seconds) > 3600) {
-      throw new Error(`--timeout takes seconds, more than 0 and at most 3600, not '${seconds}'`);
-    }
-    return { host: values.host ?? '127.0.0.1', port: Number(text), timeout: Number(seconds) };
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, timeout: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, timeout = '2', help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    if (!/^\d*\.?\d+$/.test(timeout) || +timeout <= 0 || +timeout > 3600)
+      throw new Error(`--timeout takes seconds, more than 0 and at most 3600, not '${timeout}'`);
+    return { host, port: +port, timeout: +timeout };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }

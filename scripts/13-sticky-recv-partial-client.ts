@@ -8,40 +8,43 @@
  */
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { host, port } = flags('13-sticky-recv-partial-client.ts', 8080);
+const { host, port } = flags(8080);
 process.on('uncaughtException', fail);
+main().catch(fail);
 
-// socket() + connect(): one call in Node; 'connect' says the handshake is done.
-const sk = connect(port, host).on('error', fail);
-await once(sk, 'connect');
-sk.write(Buffer.from('hello feng', 'utf8')); // send(): ten bytes in one call
-sk.end(); // the listing just exits, which closes the socket; end() sends FIN after the bytes
+async function main() {
+  // socket() + connect(): one call in Node; 'connect' says the handshake is done.
+  const sk = connect(port, host).on('error', fail);
+  await once(sk, 'connect');
+  sk.write(Buffer.from('hello feng', 'utf8')); // send(): ten bytes in one call
+  sk.end(); // the listing just exits, which closes the socket; end() sends FIN after the bytes
+}
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}]`;
   try {
-    const { values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const text = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(text) || Number(text) > 65535) {
-      throw new Error(`--port takes a number from 0 to 65535, not '${text}'`);
-    }
-    return { host: values.host ?? '127.0.0.1', port: Number(text) };
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
+      throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
+    return { host, port: +port };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    ECONNREFUSED: `nothing is listening on ${at} — start 12-sticky-recv-partial-server.ts first`,
+    ECONNREFUSED: `nothing is listening on ${host}:${port} — start 12-sticky-recv-partial-server.ts first`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the server reset the connection — it is gone',
     EPIPE: 'the server went away before the message was sent',

@@ -8,34 +8,38 @@
  * but both were waiting in the buffer when the first read looked, so it takes `hellofeng` at once.
  */
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { relative } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 const WAIT_MS = 50; // the default pause before the first read: see lesson 14 for how it was chosen
-const { host, port, wait } = flags('14-sticky-merge-server.ts', 8080);
+const { host, port, wait } = flags(8080);
 process.on('uncaughtException', fail);
+main().catch(fail);
 
-// socket() + bind() + listen(5): one call in Node; 'listening' says the port is ours.
-const server = createServer();
-server.listen(port, host);
-await once(server, 'listening');
-console.log(`listening on ${where(server.address())}`);
+async function main() {
+  // socket() + bind() + listen(5): one call in Node; 'listening' says the port is ours.
+  const server = createServer().listen({ port, host, backlog: 5 });
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
 
-// accept(): one client, and no more (the listing never accepts again).
-const [conn] = await once(server, 'connection');
-server.close();
-conn.on('error', fail);
+  // accept(): one client, and no more (the listing never accepts again).
+  const [conn] = await once(server, 'connection');
+  server.close();
+  conn.on('error', fail);
 
-await once(conn, 'readable'); // recv() blocks until the first bytes are here (or the end)...
-if (wait > 0) await sleep(wait); // ...and this reader looks a moment later, as a busy one would
-const data1 = await recv(conn, 10); // recv(10): every byte buffered by now, up to 10
-const data2 = await recv(conn, 10); // recv(10): what is left, or b'' once the client has closed
-const text = new StringDecoder('utf8'); // .decode('utf-8'), never cutting a character in two
-console.log('----->', text.write(data1));
-console.log('----->', text.write(data2));
-conn.destroy(); // close()
+  await once(conn, 'readable'); // recv() blocks until the first bytes are here (or the end)...
+  if (wait > 0) await sleep(wait); // ...and this reader looks a moment later, as a busy one would
+  const data1 = await recv(conn, 10); // recv(10): every byte buffered by now, up to 10
+  const data2 = await recv(conn, 10); // recv(10): what is left, or b'' once the client has closed
+  const text = new StringDecoder('utf8'); // .decode('utf-8'), never cutting a character in two
+  console.log('----->', text.write(data1));
+  console.log('----->', text.write(data2));
+  conn.destroy(); // close()
+}
 
 /** Python's recv(n): up to n of the bytes already here; waits only if none are; b'' at the end. */
 async function recv(sock: Socket, n: number): Promise<Buffer> {
@@ -49,47 +53,37 @@ async function recv(sock: Socket, n: number): Promise<Buffer> {
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}] [--wait MS]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}] [--wait MS]`;
   try {
-    const text = { type: 'string' } as const;
-    const { values } = parseArgs({
-      options: { host: text, port: text, wait: text, help: { type: 'boolean' } },
-    });
-    if (values.help) exit(usage, 0, console.log);
-    const port = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const { values } = parseArgs({ options: { host: str, port: str, wait: str, help: bool } });
+    const { host = '127.0.0.1', port = `${defaultPort}`, wait = `${WAIT_MS}`, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
       throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
-    }
-    const wait = values.wait ?? String(WAIT_MS);
-    if (!/^\d+$/.test(wait) || Number(wait) > 10_000) {
+    if (!/^\d+$/.test(wait) || +wait > 10_000)
       throw new Error(`--wait takes milliseconds from 0 to 10000, not '${wait}'`);
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (host === '0.0.0.0' || host === '::') {
+    if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can connect`);
-    }
-    return { host, port: Number(port), wait: Number(wait) };
+    return { host, port: +port, wait: +wait };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
-function where(address: unknown) {
-  const { address: ip, port } = address as { address: string; port: number };
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    EADDRINUSE: `${at} is already in use — stop the other server or choose another --port`,
+    EADDRINUSE: `${host}:${port} is already in use — stop the other server or choose another --port`,
     EADDRNOTAVAIL: `${host} is not an address of this machine — try --host 127.0.0.1`,
-    EACCES: `no permission to listen on ${at} — use a port above 1023`,
+    EACCES: `no permission to listen on ${host}:${port} — use a port above 1023`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the client reset the connection — it is gone',
   };
-  return exit(why[err.code ?? ''] ?? `error: ${err.message}`, 1);
+  const code = err.code === 'EINVAL' ? 'EADDRNOTAVAIL' : (err.code ?? ''); // EINVAL: Deno's word
+  return exit(why[code] ?? `error: ${err.message}`, 1);
 }
 
 function exit(message: string, code: number, print = console.error): never {

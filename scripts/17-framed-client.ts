@@ -10,41 +10,42 @@
  */
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const MAX_MESSAGE = 1024 * 1024; // the longest message accepted, as in 16-framed-server.ts
-const { host, port, replay, batch } = flags('17-framed-client.ts', 8081);
-process.on('uncaughtException', fail);
+const { host, port, replay, batch } = flags(8081);
 const keyboard = createInterface({ input: process.stdin });
 const lines = keyboard[Symbol.asyncIterator](); // from the start: no line may be missed
+process.on('uncaughtException', fail);
+main().catch(fail);
 
-const sk = connect(port, host).on('error', fail); // socket() + connect()
-await once(sk, 'connect');
-const received = messages(sk);
+async function main() {
+  // socket() + connect(). A reset is reported at once; an AbortError is the decoder giving up.
+  const sk = connect(port, host).on('error', (err) => err.name === 'AbortError' || fail(err));
+  await once(sk, 'connect');
+  const received = messages(sk);
 
-if (batch) {
-  // --batch: every line of input is one message, sent without waiting for answers (for a server
-  // started with --digest); then print whatever answers come until the server closes.
-  for await (const line of lines) if (!sk.write(encode(line))) await once(sk, 'drain');
-  sk.end();
-  for await (const answer of received) console.log(answer.toString('utf8'));
-} else {
-  if (replay) {
-    sk.write(encode('hello')); // lesson 15's two sends, back to back, now as two frames
-    sk.write(encode('feng'));
+  if (batch) {
+    // --batch: each input line is a message, sent without waiting (for 16 --digest); then answers.
+    for await (const line of lines) if (!sk.write(encode(line))) await once(sk, 'drain');
+    sk.end();
+    for await (const answer of received) console.log(answer.toString('utf8'));
+    return;
   }
+  // --replay: lesson 15's two sends, back to back, now as two frames; their answers come first.
+  if (replay) for (const word of ['hello', 'feng']) sk.write(encode(word));
   let unanswered = replay ? 2 : 0;
+  let next = received.next(); // one whole answer, however it was cut; already listening
   while (true) {
-    if (unanswered === 0) {
-      process.stdout.write('请输入:\n>>>');
-      const { value: info, done } = await lines.next();
-      if (done) break; // end of input: hang up cleanly
+    if (unanswered > 0) unanswered -= 1;
+    else {
+      const info = await input('请输入:\n>>>', next);
+      if (info === undefined) break; // end of input, or the server left: hang up cleanly
       sk.write(encode(info)); // an empty line is a message too: a frame of length 0
-      unanswered = 1;
     }
-    const { value, done } = await received.next(); // one whole answer, however it was cut
-    unanswered -= 1;
+    const { value, done } = await next;
     if (done) {
       console.log('(the server closed the connection)');
       break;
@@ -52,6 +53,7 @@ if (batch) {
     const res = value.toString('utf8');
     if (res === 'bye') break;
     console.log(res);
+    next = received.next();
   }
   sk.end();
   keyboard.close();
@@ -59,13 +61,9 @@ if (batch) {
 
 /** One message as a frame: its byte length as a 4-byte big-endian unsigned number, then its bytes. */
 function encode(message: string): Buffer {
-  const body = Buffer.from(message, 'utf8');
-  if (body.length > MAX_MESSAGE)
-    throw error(
-      'EMSGSIZE',
-      `cannot send a ${body.length}-byte message: the limit is ${MAX_MESSAGE}`,
-    );
-  const header = Buffer.alloc(4);
+  const [header, body] = [Buffer.alloc(4), Buffer.from(message, 'utf8')];
+  const tooLong = `cannot send a ${body.length}-byte message: the limit is ${MAX_MESSAGE}`;
+  if (body.length > MAX_MESSAGE) throw error('EMSGSIZE', tooLong);
   header.writeUInt32BE(body.length);
   return Buffer.concat([header, body]);
 }
@@ -104,28 +102,38 @@ function error(code: string, message: string) {
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------
 
-function flags(name: string, defaultPort: number) {
-  const usage = `usage: npx tsx scripts/${name} [--host 127.0.0.1] [--port ${defaultPort}] [--replay | --batch]`;
+function flags(defaultPort: number) {
+  const [{ deno, bun }, tsx] = [process.versions, process.execArgv.some((a) => a.includes('tsx'))];
+  const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} [--host 127.0.0.1] [--port ${defaultPort}] [--replay | --batch]`;
   try {
-    const [text, flag] = [{ type: 'string' }, { type: 'boolean' }] as const;
-    const options = { host: text, port: text, replay: flag, batch: flag, help: flag };
+    const [str, bool] = [{ type: 'string' }, { type: 'boolean' }] as const;
+    const options = { host: str, port: str, replay: bool, batch: bool, help: bool };
     const { values } = parseArgs({ options });
-    if (values.help) exit(usage, 0, console.log);
-    const port = values.port ?? String(defaultPort);
-    if (!/^\d+$/.test(port) || Number(port) > 65535)
+    const { host = '127.0.0.1', port = `${defaultPort}`, replay, batch, help } = values;
+    if (help) exit(usage, 0, console.log);
+    if (!/^\d{1,5}$/.test(port) || +port > 65535)
       throw new Error(`--port takes a number from 0 to 65535, not '${port}'`);
-    if (values.replay && values.batch) throw new Error('--replay and --batch do not go together');
-    const { replay = false, batch = false } = values;
-    return { host: values.host ?? '127.0.0.1', port: Number(port), replay, batch };
+    if (replay && batch) throw new Error('--replay and --batch do not go together');
+    return { host, port: +port, replay, batch };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
 }
 
+/** input(): a typed line; undefined at the end of input, or once the peer has hung up. */
+async function input(prompt: string, peer: Promise<IteratorResult<unknown>>) {
+  process.stdout.write(prompt);
+  const hungUp = new Promise<'hung up'>((ok) => peer.then((r) => r.done && ok('hung up'), fail));
+  const typed = await Promise.race([lines.next(), hungUp]);
+  if (typed === 'hung up') console.log('\n(the server closed the connection)');
+  else if (typed.done) process.stdout.write('\n');
+  return typed === 'hung up' || typed.done ? undefined : typed.value;
+}
+
 function fail(err: NodeJS.ErrnoException): never {
-  const at = `${host}:${port}`;
   const why: Record<string, string> = {
-    ECONNREFUSED: `nothing is listening on ${at} — start 16-framed-server.ts first`,
+    ECONNREFUSED: `nothing is listening on ${host}:${port} — start 16-framed-server.ts first`,
     ENOTFOUND: `cannot resolve --host ${host} — check the spelling`,
     ECONNRESET: 'the server reset the connection — it is gone',
     EPIPE: 'the server went away before the message was sent',

@@ -1,10 +1,9 @@
 import test from 'ava';
-import { assertNoStack, start } from './harness.ts';
+import { assertNoStack, scriptPath, start, usagePrefix } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SCRIPT = '00-ip-address.ts';
-const USAGE =
-  'usage: npx tsx scripts/00-ip-address.ts [192.168.5.6 | 32 binary digits | an integer | ::1]';
+const USAGE = `${usagePrefix(scriptPath(SCRIPT))}[192.168.5.6 | 32 binary digits | an integer | ::1]`;
 
 test('lesson 00 transcript matches a real run', (t) => checkTranscript(t, '00-ip-address'));
 
@@ -34,6 +33,12 @@ for (const [args, message] of [
   [['abc'], `'abc' is not an IPv4 address: write four numbers, like 192.168.5.6 — ${USAGE}`],
   [['4294967296'], `4294967296 is more than 32 bits (at most 4294967295) — ${USAGE}`],
   [['192.168.05.6'], `192.168.05.6: write 05 without leading zeros — ${USAGE}`],
+  // inet_aton reads a leading zero as octal (010 is 8): a bare integer is refused like 05 above
+  [['010'], `010: write the integer without leading zeros — ${USAGE}`],
+  [
+    ['1100000010101000000001010000011'], // one digit short: binary, not a 31-digit decimal
+    `1100000010101000000001010000011 has 31 binary digits: an address has 32 — ${USAGE}`,
+  ],
   [['1.1.1.1', '2.2.2.2'], `give one address at a time — ${USAGE}`],
 ] as const) {
   test(`00-ip-address ${args.join(' ')} is a usage error: one line, exit 2`, async (t) => {

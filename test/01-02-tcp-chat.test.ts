@@ -1,7 +1,15 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import test from 'ava';
-import { assertNoStack, client, server, start, waitFor } from './harness.ts';
+import {
+  assertNoStack,
+  client,
+  scriptPath,
+  server,
+  start,
+  usagePrefix,
+  waitFor,
+} from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '01-tcp-server.ts';
@@ -40,7 +48,7 @@ test('lesson 02 transcript matches a real run', (t) =>
 test('--help prints the usage on stdout, exit 0', async (t) => {
   const done = await start(t, SERVER, { args: ['--help'] });
   t.is(done.exitCode, 0);
-  t.is(done.stdout, 'usage: npx tsx scripts/01-tcp-server.ts [--host 127.0.0.1] [--port 8088]');
+  t.is(done.stdout, `${usagePrefix(scriptPath(SERVER))}[--host 127.0.0.1] [--port 8088]`);
 });
 
 test('end of input at the client prompt closes cleanly on both sides', async (t) => {

@@ -6,10 +6,12 @@ import {
   client,
   firstLine,
   occupiedPort,
+  scriptPath,
   sendDatagram,
   server,
   start,
   udpSocket,
+  usagePrefix,
   waitFor,
 } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
@@ -136,14 +138,22 @@ test('two clients at once are both answered, each at its own address', async (t)
   t.is(new Set(seen.match(/, \d+\)$/gm)).size, 2, 'two client ports');
 });
 
-test('04 prints any answer, from anyone; bytes that are not UTF-8 show as U+FFFD', async (t) => {
+test('04 prints any answer, from anyone; one that came while it sat at the prompt is the next', async (t) => {
   const peer = await udpSocket(t); // plays the server
-  peer.on('message', (_msg, from) =>
-    peer.send(Buffer.from([0xff, 0x4f, 0x4b]), from.port, from.address),
-  );
-  const c = await client(t, CLIENT, peer.address(), { input: ['hi'] });
-  t.is(c.exitCode, 0);
-  t.is(c.stdout, `>>: \ufffdOK ('127.0.0.1', ${peer.address().port})\n>>: `);
+  const c = client(t, CLIENT, peer.address(), { args: ['--timeout', '3'] }); // typed below
+  c.stdin.write('hi\n');
+  const [, from] = await once(peer, 'message');
+  peer.send(Buffer.from([0xff, 0x4f, 0x4b]), from.port, from.address); // not UTF-8: U+FFFD
+  await waitFor(c, ')\n>>: '); // printed, and back at the prompt
+  await new Promise((sent) => peer.send('and again', from.port, from.address, sent));
+  // Not a wait for readiness: the time a datagram needs to arrive while nobody asks for one.
+  // recvfrom() would find it queued in the kernel; so must the script's next read.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  c.stdin.end('next\n'); // never answered: only the queued datagram can answer it
+  const done = await c;
+  t.is(done.exitCode, 0, done.stderr);
+  const addr = `('127.0.0.1', ${peer.address().port})`;
+  t.is(done.stdout, `>>: \ufffdOK ${addr}\n>>: and again ${addr}\n>>: `);
 });
 
 for (const [name, args, message] of [
@@ -171,6 +181,6 @@ test('04 --help names --timeout', async (t) => {
   t.is(done.exitCode, 0);
   t.is(
     done.stdout,
-    'usage: npx tsx scripts/04-udp-client.ts [--host 127.0.0.1] [--port 9000] [--timeout 2]',
+    `${usagePrefix(scriptPath(CLIENT))}[--host 127.0.0.1] [--port 9000] [--timeout 2]`,
   );
 });

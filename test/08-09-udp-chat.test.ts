@@ -1,6 +1,15 @@
 import { once } from 'node:events';
 import test from 'ava';
-import { client, sendDatagram, server, start, udpSocket, waitFor } from './harness.ts';
+import {
+  client,
+  scriptPath,
+  sendDatagram,
+  server,
+  start,
+  udpSocket,
+  usagePrefix,
+  waitFor,
+} from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '08-udp-chat-server.ts';
@@ -115,10 +124,7 @@ test('--host ::1 works for the pair', async (t) => {
 
 test('--help and a bad flag', async (t) => {
   const help = await start(t, CLIENT, { args: ['--help'] });
-  t.is(
-    help.stdout,
-    'usage: npx tsx scripts/09-udp-chat-client.ts [--host 127.0.0.1] [--port 8888]',
-  );
+  t.is(help.stdout, `${usagePrefix(scriptPath(CLIENT))}[--host 127.0.0.1] [--port 8888]`);
   const bad = await start(t, SERVER, { args: ['--port', 'x'] });
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /^--port takes a number from 0 to 65535, not 'x' — usage: /);

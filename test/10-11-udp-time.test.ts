@@ -1,8 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
-import './as-library.ts'; // before the script: its functions, without running it
-import { strftime } from '../scripts/10-udp-time-server.ts';
-import { assertNoStack, client, root, sendDatagram, server, start, udpSocket } from './harness.ts';
+import {
+  assertNoStack,
+  client,
+  RUNNER,
+  root,
+  scriptPath,
+  sendDatagram,
+  server,
+  start,
+  tsxLoader,
+  udpSocket,
+  usagePrefix,
+  waitFor,
+} from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '10-udp-time-server.ts';
@@ -10,22 +26,41 @@ const CLIENT = '11-udp-time-client.ts';
 const PROMPT = '请输入想要的格式(或者直接回车默认格式):>>>';
 
 /** Recorded from Python's time.strftime by test/fixtures/strftime.py (see there to regenerate). */
-const fixture = JSON.parse(readFileSync(`${root}test/fixtures/strftime.json`, 'utf8')) as {
+const FIXTURE = `${root}test/fixtures/strftime.json`;
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
   zones: Record<string, Record<string, Record<string, string>>>;
 };
 
-test("strftime() prints what Python's time.strftime prints, in two time zones", (t) => {
-  t.deepEqual(Object.keys(fixture.zones), ['UTC', 'Asia/Shanghai']);
-  for (const [zone, instants] of Object.entries(fixture.zones)) {
-    process.env.TZ = zone; // Node applies a new TZ at once; this test file runs in its own process
-    const actual = Object.fromEntries(
-      Object.entries(instants).map(([instant, formats]) => [
+/**
+ * strftime() of every instant and format of the fixture, in each of its zones. The zone is the
+ * process's own and only a main thread can change it (in a worker thread, as `npm test` runs
+ * this file, process.env.TZ changes nothing), so this runs in a Node process of its own.
+ */
+async function strftimeInEachZone(): Promise<typeof fixture.zones> {
+  const code = `
+    import { readFileSync } from 'node:fs';
+    globalThis.SOCKETS_KIT_IMPORT = true; // as test/as-library.ts does
+    const { strftime } = await import(${JSON.stringify(scriptPath(SERVER))});
+    const fixture = JSON.parse(readFileSync(${JSON.stringify(FIXTURE)}, 'utf8'));
+    const actual = {};
+    for (const [zone, instants] of Object.entries(fixture.zones)) {
+      process.env.TZ = zone; // a main thread applies a new TZ at once
+      actual[zone] = Object.fromEntries(Object.entries(instants).map(([instant, formats]) => [
         instant,
         Object.fromEntries(Object.keys(formats).map((f) => [f, strftime(f, new Date(instant))])),
-      ]),
-    );
-    t.deepEqual(actual, instants, zone);
-  }
+      ]));
+    }
+    console.log(JSON.stringify(actual));`;
+  const args = ['--import', tsxLoader, '--input-type=module', '-e', code];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
+  return JSON.parse(stdout);
+}
+
+test("strftime() prints what Python's time.strftime prints, in two time zones", async (t) => {
+  t.deepEqual(Object.keys(fixture.zones), ['UTC', 'Asia/Shanghai']);
+  const actual = await strftimeInEachZone();
+  for (const zone of Object.keys(fixture.zones))
+    t.deepEqual(actual[zone], fixture.zones[zone], zone);
 });
 
 test('10 and 11: the time in the format asked for; an empty line sends the default', async (t) => {
@@ -69,6 +104,32 @@ test('11 with no server gives up after --timeout seconds with one line, exit 1',
   assertNoStack(t, done);
 });
 
+test('11 keeps a datagram that came while it sat at the prompt: its next read returns it', async (t) => {
+  const peer = await udpSocket(t); // plays the server
+  const c = client(t, CLIENT, peer.address(), { args: ['--timeout', '3'] }); // typed below
+  c.stdin.write('first\n');
+  const [, from] = await once(peer, 'message');
+  peer.send('first answer', from.port, from.address);
+  await waitFor(c, `first answer\n${PROMPT}`);
+  await new Promise((sent) => peer.send('its twin', from.port, from.address, sent));
+  await new Promise((resolve) => setTimeout(resolve, 50)); // as in 03-04: time to arrive unasked
+  c.stdin.end('second\n'); // never answered: only the queued datagram can answer it
+  const done = await c;
+  t.is(done.exitCode, 0, done.stderr);
+  t.is(done.stdout, `${PROMPT}first answer\n${PROMPT}its twin\n${PROMPT}`);
+});
+
+test('10 runs when started through a symbolic link with another name', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-link-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const link = join(folder, 'time.ts'); // ln -s …/10-udp-time-server.ts time.ts
+  symlinkSync(scriptPath(SERVER), link);
+  // Through tsx under the default runner: a stripped copy would not be the link itself.
+  const s = await server(t, link, { cwd: folder, runner: RUNNER === 'js' ? 'tsx' : RUNNER });
+  t.is(s.address, `127.0.0.1:${s.port}`);
+  t.is(String(await sendDatagram(s, '%%')), '%');
+});
+
 test('hostile formats are refused with an answer shorter than the format; the server goes on', async (t) => {
   const s = await server(t, SERVER);
   const ask = async (format: string | Buffer) => String(await sendDatagram(s, format));
@@ -106,7 +167,7 @@ test('--help names --timeout; a bad --timeout is a usage error', async (t) => {
   const help = await start(t, CLIENT, { args: ['--help'] });
   t.is(
     help.stdout,
-    'usage: npx tsx scripts/11-udp-time-client.ts [--host 127.0.0.1] [--port 8888] [--timeout 2]',
+    `${usagePrefix(scriptPath(CLIENT))}[--host 127.0.0.1] [--port 8888] [--timeout 2]`,
   );
   const bad = await start(t, CLIENT, { args: ['--timeout', 'never'] });
   t.is(bad.exitCode, 2);

@@ -4,7 +4,16 @@ import { connect } from 'node:net';
 import test from 'ava';
 import './as-library.ts'; // before the script: its functions, without running it
 import { encode } from '../scripts/16-framed-server.ts';
-import { assertNoStack, client, peerServer, read, server, start } from './harness.ts';
+import {
+  assertNoStack,
+  client,
+  peerServer,
+  read,
+  scriptPath,
+  server,
+  start,
+  usagePrefix,
+} from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '16-framed-server.ts';
@@ -209,11 +218,14 @@ test('usage: bad flags exit 2 with one line; --help names every flag', async (t)
   t.is(port.exitCode, 2);
   t.regex(port.stderr, /^--port takes a number from 0 to 65535, not 'x' — usage: /);
   const help = await start(t, SERVER, { args: ['--help'] });
-  t.is(help.stdout, `usage: npx tsx scripts/${SERVER} [--host 127.0.0.1] [--port 8081] [--digest]`);
+  t.is(
+    help.stdout,
+    `${usagePrefix(scriptPath(SERVER))}[--host 127.0.0.1] [--port 8081] [--digest]`,
+  );
   const clientHelp = await start(t, CLIENT, { args: ['--help'] });
   t.is(
     clientHelp.stdout,
-    `usage: npx tsx scripts/${CLIENT} [--host 127.0.0.1] [--port 8081] [--replay | --batch]`,
+    `${usagePrefix(scriptPath(CLIENT))}[--host 127.0.0.1] [--port 8081] [--replay | --batch]`,
   );
 });
 

@@ -6,13 +6,21 @@
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { basename, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
-import { transformSync } from 'esbuild';
-import { execa, type Result, type ResultPromise } from 'execa';
+import { execa, execaSync, type Result, type ResultPromise } from 'execa';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const scriptPath = (name: string) => `${root}scripts/${name}`;
@@ -27,7 +35,8 @@ export type Done = Result<{ reject: false }>;
 export interface StartOptions {
   /** Lines typed on stdin; a trailing newline is added to each. Omit to leave stdin open. */
   input?: string[];
-  /** Extra flags; `--port` is added by `server()` and `client()` unless given here. */
+  /** Extra flags; `--port` (`--path`: see `takesPath`) is added by `server()` and `client()`
+   * unless given here. */
   args?: string[];
   env?: Record<string, string>;
   /** Start it with `npx tsx scripts/NAME`, the README's own command (slow: about 0.7 s). */
@@ -69,7 +78,8 @@ export function command(file: string, runner = RUNNER): string[] {
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const stripped = `${cacheDir}${hash}/${basename(file).replace(/\.ts$/, format === 'esm' ? '.mjs' : '.cjs')}`;
   if (!existsSync(stripped)) {
-    const { code } = transformSync(source, { loader: 'ts', format, target: 'node20' });
+    const esbuild: typeof import('esbuild') = createRequire(import.meta.url)('esbuild'); // only now
+    const { code } = esbuild.transformSync(source, { loader: 'ts', format, target: 'node20' });
     mkdirSync(dirname(stripped), { recursive: true });
     const partial = `${stripped}.${process.pid}`;
     writeFileSync(partial, code);
@@ -111,7 +121,8 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
     reject: false,
     timeout: PROCESS_TIMEOUT_MS,
     extendEnv: false,
-    env: { ...childEnv, FORCE_COLOR: '0', ...env },
+    // DENO_NO_UPDATE_CHECK: Deno would otherwise look up its release server at every start.
+    env: { ...childEnv, FORCE_COLOR: '0', DENO_NO_UPDATE_CHECK: '1', ...env },
     stdin: 'pipe',
     ...(input ? { input: lines(input) } : {}),
   }) as Proc;
@@ -134,6 +145,8 @@ export interface Server {
   address: string;
   host: string;
   port: number;
+  /** A UNIX-socket server's path (see `takesPath`); then `host` is '' and `port` NaN. */
+  path?: string;
 }
 
 /** Start a server on `--port 0` and resolve once it prints `listening on …` as its first line. */
@@ -143,7 +156,8 @@ export async function server(
   options: StartOptions = {},
 ): Promise<Server> {
   const args = options.args ?? [];
-  const proc = start(t, name, { ...options, args: withPort(args, 0) });
+  const unix = takesPath(name);
+  const proc = start(t, name, { ...options, args: unix ? withPath(t, args) : withPort(args, 0) });
   const address = await firstLine(proc);
   const match = /^listening on (?:\[(.+)\]|(.+)):(\d+)$/.exec(address);
   return {
@@ -151,6 +165,7 @@ export async function server(
     address: address.replace(/^listening on /, ''),
     host: match?.[1] ?? match?.[2] ?? '',
     port: Number(match?.[3] ?? Number.NaN),
+    ...(unix ? { path: address.replace(/^listening on /, '') } : {}),
   };
 }
 
@@ -158,10 +173,11 @@ export async function server(
 export function client(
   t: ExecutionContext,
   name: string,
-  to: { port: number } | undefined,
+  to: { port: number; path?: string } | undefined,
   options: StartOptions = {},
 ): Proc {
   const args = options.args ?? [];
+  if (takesPath(name)) return start(t, name, { ...options, args: withPath(t, args, to?.path) });
   return start(t, name, { ...options, args: to ? withPort(args, to.port) : args });
 }
 
@@ -226,17 +242,20 @@ export async function freePort(protocol: 'tcp' | 'udp' = 'tcp'): Promise<number>
 
 /**
  * A TCP server played by the test: each connection is handed to `onConnection`; socket errors
- * (the script under test may reset it) are ignored. Closed when the test ends.
+ * (the script under test may reset it) are ignored. Closed when the test ends. A `host` that
+ * starts with `/` is a UNIX socket path (lesson 19's server): it listens there instead.
  */
 export async function peerServer(
   t: ExecutionContext,
   onConnection: (socket: Socket) => void,
   host = '127.0.0.1',
-): Promise<{ port: number }> {
+): Promise<{ port: number; path?: string }> {
   const peer = createServer((socket) => onConnection(socket.on('error', () => {})));
-  peer.listen(0, host);
+  if (host.startsWith('/')) peer.listen(host);
+  else peer.listen(0, host);
   await once(peer, 'listening');
   t.teardown(() => peer.close());
+  if (host.startsWith('/')) return { port: Number.NaN, path: host };
   return { port: (peer.address() as AddressInfo).port };
 }
 
@@ -293,6 +312,12 @@ export function tcpSockets(port: number): TcpSocket[] {
       };
     })
     .filter((s) => s.localPort === port || s.remotePort === port);
+}
+
+/** The backlog a TCP socket listening on `port` was given: `ss -ltn` shows it as its Send-Q. */
+export function listenBacklog(port: number): number {
+  const { stdout } = execaSync('ss', ['-ltnH', `sport = :${port}`]); // /proc/net/tcp omits it
+  return Number(stdout.trim().split(/\s+/)[2]);
 }
 
 // ---- UDP: datagrams sent by the test itself ----------------------------------------------------
@@ -358,4 +383,33 @@ export function limited(n: number) {
       waiting.shift()?.();
     }
   };
+}
+
+// ---- UNIX sockets (lessons 18-19): --path instead of --port ------------------------------------
+
+/** A script that takes `--path` (a UNIX socket) instead of `--host`/`--port`. */
+export const takesPath = (name: string) => /\d\d-unix-/.test(basename(name));
+
+const socketPaths = new WeakMap<ExecutionContext, string>();
+
+/**
+ * The test's own socket path, in a fresh folder removed when the test ends. `server()` and
+ * `client()` give it as `--path` to a UNIX-socket script that has none, as they give `--port`
+ * to the others, so a server and its client in one test meet there and tests never collide.
+ * The folder is `/tmp/sockets-kit-test-…`: a lesson's `/tmp/sockets-kit-<uid>.sock` (the
+ * scripts' default, in os.tmpdir()) stands for it in a transcript.
+ */
+export function socketPath(t: ExecutionContext): string {
+  let path = socketPaths.get(t);
+  if (!path) {
+    const folder = mkdtempSync('/tmp/sockets-kit-test-');
+    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+    path = `${folder}/chat.sock`;
+    socketPaths.set(t, path);
+  }
+  return path;
+}
+
+function withPath(t: ExecutionContext, args: string[], path = socketPath(t)) {
+  return args.includes('--path') ? args : [...args, '--path', path];
 }
