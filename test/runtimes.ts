@@ -38,7 +38,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
   const env: NodeJS.ProcessEnv = { ...process.env, KIT_RUNNER: runtime.runner };
   if (runtime.env) env[runtime.env] = binary;
   const started = Date.now();
-  const ava = spawnSync(process.execPath, [join('node_modules', 'ava', 'entrypoints', 'cli.mjs')], {
+  const ava = spawnSync(process.execPath, [join('test', 'suite.mjs'), '--tests-only'], {
     stdio: 'inherit',
     env,
   });
