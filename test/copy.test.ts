@@ -13,7 +13,16 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { firstLine, RUNNER, root, scriptPath, start, usagePrefix } from './harness.ts';
+import {
+  firstLine,
+  RUNNER,
+  root,
+  scriptPath,
+  socketPath,
+  start,
+  takesPath,
+  usagePrefix,
+} from './harness.ts';
 
 const scripts = readdirSync(`${root}scripts`).filter((f) => /^\d\d-.+\.ts$/.test(f));
 const throughTsx = ['10-udp-time-server.ts', '02-tcp-client.ts'];
@@ -28,7 +37,8 @@ for (const [name, runner] of cases) {
     copyFileSync(scriptPath(name), copy);
     const options = { cwd: folder, runner };
     if (/^\s*console\.log\(`listening on /m.test(readFileSync(copy, 'utf8'))) {
-      const proc = start(t, copy, { ...options, args: ['--port', '0'] });
+      const args = takesPath(name) ? ['--path', socketPath(t)] : ['--port', '0'];
+      const proc = start(t, copy, { ...options, args });
       t.regex(await firstLine(proc), /^listening on /);
       proc.kill('SIGINT');
       const done = await proc;
