@@ -1,0 +1,290 @@
+/**
+ * The site in a real browser: `npm run test:site`, after `npm run site` (not part of `npm test`,
+ * which needs no browser). Debian's chromium, driven by playwright-core, opens dist/site/ from the
+ * file system, as a classroom without a network would, and every page must load with no console
+ * error and no request but for file:// URLs. Each lesson's page must show its script whole, its
+ * transcripts and its diagrams drawn, and copy the exact file; ← and → move through the lessons;
+ * a narrow or zoomed-in window stacks prose and code. Screenshots go to dist/screenshots/.
+ *
+ * CHROMIUM=/path/to/chrome picks another Chromium than /usr/bin/chromium.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const site = `${root}dist/site/`;
+const read = (path: string) => readFileSync(isAbsolute(path) ? path : `${root}${path}`, 'utf8');
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** The pages the site must have: every lesson that has its script, in order. */
+const stems = readdirSync(`${root}lessons`)
+  .filter((f) => /^\d\d-.+\.md$/.test(f) && existsSync(`${root}scripts/${f.slice(0, -3)}.ts`))
+  .map((f) => f.slice(0, -3))
+  .sort();
+const tag = (stem: string, name: string) =>
+  new RegExp(`^ \\* @${name}\\s+(.*)$`, 'm').exec(read(`scripts/${stem}.ts`))?.[1];
+
+const profile = mkdtempSync(join(tmpdir(), 'sockets-kit-chromium-'));
+let browser: BrowserContext;
+
+test.before(async () => {
+  if (!existsSync(executablePath))
+    throw new Error(`no browser at ${executablePath}: apt-get install chromium, or set CHROMIUM`);
+  if (!existsSync(`${site}index.html`)) throw new Error('no dist/site/: run `npm run site` first');
+  const built = statSync(`${site}index.html`).mtimeMs;
+  for (const file of stems.flatMap((s) => [`lessons/${s}.md`, `scripts/${s}.ts`, 'README.md'])) {
+    if (statSync(`${root}${file}`).mtimeMs > built)
+      throw new Error(`${file} changed after dist/site/ was built: run \`npm run site\` again`);
+  }
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--headless',
+    ],
+  });
+  browser.setDefaultTimeout(10_000);
+  await browser.grantPermissions(['clipboard-read', 'clipboard-write']);
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** Open a page of dist/site/ from the file system, recording its errors and every request. */
+async function open(t: ExecutionContext, file: string) {
+  const page = await browser.newPage();
+  t.teardown(() => page.close());
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(pathToFileURL(`${site}${file}`).href);
+  return { page, errors, requests };
+}
+
+/** Only files: nothing left the machine. */
+function offline(t: ExecutionContext, requests: string[]) {
+  t.true(requests.length > 1, 'the page and its assets were requested');
+  t.deepEqual(
+    requests.filter((url) => !url.startsWith('file://')),
+    [],
+  );
+}
+
+/** Every link on the page that leads to a file leads to one that exists, and to its anchor. */
+async function linksLead(t: ExecutionContext, page: Page) {
+  const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+  const broken = hrefs.filter((href) => {
+    if (!href.startsWith('file://')) return false;
+    const { hash } = new URL(href);
+    const file = fileURLToPath(href);
+    if (!existsSync(file)) return true;
+    return hash !== '' && file.endsWith('.html') && !read(file).includes(`id="${hash.slice(1)}"`);
+  });
+  t.deepEqual(broken, []);
+}
+
+test.serial(
+  "index.html lists every lesson: the tutorial's (00–15), then the kit's own",
+  async (t) => {
+    const { page, errors, requests } = await open(t, 'index.html');
+    const groups = await page.$$eval('section.group', (sections) =>
+      sections.map((s) =>
+        [...s.querySelectorAll('tbody td:nth-child(2) a')].map((a) => a.getAttribute('href')),
+      ),
+    );
+    const html = (s: string) => `${s}.html`;
+    t.deepEqual(groups, [
+      stems.filter((s) => s < '16').map(html),
+      stems.filter((s) => s >= '16').map(html),
+    ]);
+    await linksLead(t, page);
+    t.deepEqual(errors, []);
+    offline(t, requests);
+  },
+);
+
+for (const [i, stem] of stems.entries()) {
+  test.serial(
+    `${stem}.html: its script, transcripts, diagrams, copy button and links`,
+    async (t) => {
+      const { page, errors, requests } = await open(t, `${stem}.html`);
+      const lesson = read(`lessons/${stem}.md`);
+      const script = read(`scripts/${stem}.ts`);
+
+      const diagrams = lesson.match(/^```mermaid$/gm)?.length ?? 0;
+      const drawn = () => page.locator('pre.mermaid svg').count();
+      await page
+        .waitForFunction((n) => document.querySelectorAll('pre.mermaid svg').length === n, diagrams)
+        .catch(() => undefined);
+      t.is(await drawn(), diagrams, `diagrams drawn as SVG (errors: ${errors.join('; ')})`);
+      const unparsed = await page.locator('pre.mermaid [aria-roledescription="error"]').count();
+      t.is(unparsed, 0, `diagrams mermaid could not parse (${errors.join('; ')})`);
+
+      t.is(await page.locator('#source').textContent(), script, 'the script, whole');
+      const transcripts = [...lesson.matchAll(/^```console\n([\s\S]*?)\n```$/gm)].map(
+        (m) => m[1] ?? '',
+      );
+      t.true(transcripts.length > 0);
+      t.deepEqual(await page.locator('.terminal pre').allTextContents(), transcripts);
+
+      const copy = async (button: string) => {
+        await page.click(button);
+        await page.waitForSelector(`${button}:text("Copied")`);
+        return page.evaluate(() => navigator.clipboard.readText());
+      };
+      t.is(await copy('button[data-copy="source"]'), script, 'the exact file');
+      t.is(await copy('button[data-copy="run"]'), tag(stem, 'run') ?? `npx tsx scripts/${stem}.ts`);
+
+      const partners = (tag(stem, 'pair') ?? '').split(/\s+/).filter(Boolean);
+      const pairLinks = await page.$$eval('.code-head a.pair', (as) =>
+        as.map((a) => a.getAttribute('href')),
+      );
+      // A partner whose lesson is still to be written is linked as its script.
+      const stemOf = (p: string) => p.replace(/\.ts$/, '');
+      t.deepEqual(
+        pairLinks,
+        partners.map((p) =>
+          stems.includes(stemOf(p)) ? `${stemOf(p)}.html` : `../../scripts/${p}`,
+        ),
+      );
+      const rel = (name: string) =>
+        page.evaluate(
+          (r) => document.querySelector(`link[rel="${r}"]`)?.getAttribute('href'),
+          name,
+        );
+      t.is(await rel('prev'), i === 0 ? 'index.html' : `${stems[i - 1]}.html`);
+      t.is(await rel('next'), stems[i + 1] && `${stems[i + 1]}.html`);
+      await linksLead(t, page);
+
+      t.deepEqual(errors, []);
+      offline(t, requests);
+    },
+  );
+}
+
+test.serial('← and → move through the lessons', async (t) => {
+  const { page } = await open(t, 'index.html');
+  const press = async (key: string, file: string) => {
+    await page.keyboard.press(key);
+    await page.waitForURL((url) => url.pathname.endsWith(`/${file}`));
+    t.pass();
+  };
+  await press('ArrowRight', `${stems[0]}.html`);
+  await press('ArrowRight', `${stems[1]}.html`);
+  await press('ArrowLeft', `${stems[0]}.html`);
+  await press('ArrowLeft', 'index.html');
+});
+
+test.serial('prose beside code on a wide window; stacked when narrow or zoomed in', async (t) => {
+  const { page } = await open(t, `${stems[1]}.html`);
+  // Zooming in narrows the window in CSS pixels: 1920 wide at 150 % is 1280, at 200 % 960.
+  const sizes: [number, number, boolean][] = [
+    [1920, 1080, true],
+    [1280, 720, true],
+    [960, 540, false],
+    [640, 360, false],
+    [390, 844, false],
+  ];
+  for (const [width, height, sideBySide] of sizes) {
+    await page.setViewportSize({ width, height });
+    const prose = await page.locator('.prose').boundingBox();
+    const code = await page.locator('.code').boundingBox();
+    if (!prose || !code) return t.fail('no prose or no code');
+    if (sideBySide)
+      t.true(code.x >= prose.x + prose.width && code.y <= prose.y, `${width}: beside`);
+    else t.true(code.y >= prose.y + prose.height, `${width}: below`);
+    t.is(await overflow(page), 0, `${width}: nothing wider than the window`);
+  }
+  const index = (await open(t, 'index.html')).page;
+  await index.setViewportSize({ width: 390, height: 844 });
+  t.is(await overflow(index), 0, 'the index on a phone: nothing wider than the window');
+
+  // For people to look at: a projector (1920 × 1080, zoomed to 150 % and 200 %) and a phone.
+  mkdirSync(`${root}dist/screenshots`, { recursive: true });
+  const cdp = await browser.newCDPSession(page);
+  for (const [name, width, height, scale] of [
+    ['projector-150', 1280, 720, 1.5],
+    ['projector-150-transcript', 1280, 720, 1.5],
+    ['projector-200', 960, 540, 2],
+    ['narrow', 390, 844, 2],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await cdp.send('Emulation.setDeviceMetricsOverride', {
+      width,
+      height,
+      deviceScaleFactor: scale,
+      mobile: false,
+    });
+    await page.evaluate(
+      (s) => document.querySelector(s)?.scrollIntoView(),
+      name.endsWith('transcript') ? '#transcript' : 'body',
+    );
+    await page.screenshot({ path: `${root}dist/screenshots/${name}.png` });
+  }
+  t.pass();
+});
+
+test.serial('dark when the reader prefers it; plain pages in print', async (t) => {
+  const { page } = await open(t, `${stems[1]}.html`);
+  // (no named functions inside page.evaluate: tsx would wrap them in a helper the page lacks)
+  const looks = () =>
+    page.evaluate(() => {
+      const body = getComputedStyle(document.body);
+      const code = [...document.querySelectorAll('#source .line span')].find(
+        (span) => span.textContent === ';', // plain punctuation, in the theme's own text colour
+      );
+      return {
+        page: body.backgroundColor,
+        text: body.color,
+        code: code ? getComputedStyle(code).color : '',
+        bar: getComputedStyle(document.querySelector('header.bar') as Element).display,
+        panel: getComputedStyle(document.querySelector('.code') as Element).position,
+      };
+    });
+  const light = await looks();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await looks();
+  t.true(luminance(dark.page) < 0.1 && luminance(dark.text) > 0.7, 'light text on a dark page');
+  t.true(luminance(dark.code) > 0.4, 'code readable on the dark panel');
+  t.true(luminance(light.page) > 0.9 && luminance(light.code) < 0.4, 'dark text on a light page');
+  await page.emulateMedia({ colorScheme: 'dark', media: 'print' });
+  const print = await looks();
+  t.is(print.bar, 'none', 'no navigation on paper');
+  t.is(print.panel, 'static', 'the script printed whole, after the prose');
+  t.true(luminance(print.page) > 0.9, 'printed light whatever the screen');
+});
+
+/** Relative luminance, 0 to 1, of a computed `rgb(r, g, b)`. */
+function luminance(rgb: string): number {
+  const [r = 0, g = 0, b = 0] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number).map((c) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+async function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+}
