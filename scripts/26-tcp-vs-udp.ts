@@ -119,7 +119,7 @@ function chart() {
     const w = Math.max(1, 60 * Math.log10(10 * (Number(value) || 0.1))); // '–': a 1 px bar
     return `<text x="315" y="${y + 11}" text-anchor="end">${label}</text><rect x="320" y="${y}" width="${w.toFixed(0)}" height="14" fill="${p99 ? '#4a7' : '#47a'}"/><text x="${(326 + w).toFixed(0)}" y="${y + 11}">${value} ${unit}${p99}</text>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="820" height="${20 * rows.length + 30}" font-family="sans-serif" font-size="12">\n${lines.join('\n')}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="820" height="${20 * rows.length + 30}" font-family="sans-serif" font-size="12">\n<title>TCP against UDP on loopback, measured by 26-tcp-vs-udp.ts</title>\n${lines.join('\n')}\n</svg>\n`;
 }
 
 // ---- plumbing: flags, errors -------------------------------------------------------------------

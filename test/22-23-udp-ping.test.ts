@@ -1,8 +1,11 @@
 /**
  * Lessons 22 and 23: the UDP ping. Pings go out every few tens of milliseconds, not every second,
- * and every wait is short. The longest test is lesson 23's transcript (about 3.5 s, nearly all of
- * it waiting: two runs of 1.3 s and 1.6 s whose answers are held back up to a second on purpose);
- * the file as a whole took 2.2 s of CPU on the shared 2-core machine.
+ * and every wait is short. The longest test is lesson 23's transcript (about 4 s, nearly all of
+ * it waiting: two runs of 1.7 s and 2.1 s whose answers are held back up to 1.5 s on purpose). Its
+ * seed and timings keep every pair of lines whose order depends on both processes' timers at
+ * least 150 ms apart: with the old ones (gaps of 67 ms) it failed 2 runs in 8 beside three busy
+ * loops on the 2 cores; with these it passed 10 in 10 so, and 8 in 8 beside six.
+ * The file as a whole took 2.2 s of CPU on the shared 2-core machine.
  *
  * Where the test itself plays the server, the timeouts are wide (0.25 s and more): the test's own
  * process answers, and it is busy with the other tests of this file.
