@@ -1,0 +1,598 @@
+/**
+ * `npm run bench:room`: lesson 20's room under load, side by side in one run with the asyncio room
+ * of `test/bench/room.py` (the same wire format, the same limits, the same outbox). Not part of
+ * `npm test`. One process here holds every client socket; loopback only; it stops by itself.
+ *
+ * For 10, 100, 1,000 and 10,000 clients, each room in turn:
+ * 1. Seat: connect the clients (at most 200 handshakes at a time), each chooses a nickname; the
+ *    time until all are seated and the join news has stopped. Every join is news to all the
+ *    others, so this is N(N-1)/2 deliveries: 50 million at 10,000.
+ * 2. Steady: 10 messages a second in all (--rate), from the clients in turn, for --seconds. Each
+ *    carries its send time; each copy that arrives gives a delivery latency (p50, p99).
+ * 3. Flood: as many messages as the room takes, with at most 20,000 deliveries (and 1,000
+ *    messages per client) outstanding: deliveries per second and the room's CPU use, the median
+ *    of three runs of 1 s. Both processes share the machine: the deliveries per CPU-second of
+ *    the room are the fairer comparison of the two rooms.
+ * Connections held (still open at the end); the room's RSS (/proc/PID/status) with the clients
+ * connected but not yet named, and once all are seated (the join news has passed through).
+ *
+ * Then two demonstrations, at 10 clients: a client that stops reading while the others send 1 KB
+ * lines as fast as they can, with the 64 KiB limit and without it (for 20: a copy of the script
+ * with MAX_QUEUE = Infinity; room.py --no-queue-limit), where the RSS grows;
+ * and a loop stalled for 200 ms every second (20 --stall 200) under the steady load.
+ *
+ * Prints a table and writes the SVG chart that lesson 20 shows (lessons/img/20-room.svg).
+ * Flags: --sizes 10,100,1000,10000 --rate 10 --seconds 3 --svg PATH
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { command, root, scriptPath } from '../harness.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,100,1000,10000' },
+    rate: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '3' },
+    svg: { type: 'string', default: `${root}lessons/img/20-room.svg` },
+    server: { type: 'string', default: scriptPath('20-chat-room-server.ts') },
+    only: { type: 'string', default: 'node,python' },
+  },
+});
+const SIZES = values.sizes.split(',').map(Number);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const KINDS = values.only.split(',') as Kind[];
+if (SIZES.some((n) => !(n >= 2)) || !(RATE > 0) || !(SECONDS > 0)) {
+  console.error(
+    'usage: npm run bench:room -- [--sizes 10,100,1000,10000] [--rate 10] [--seconds 3]',
+  );
+  process.exit(2);
+}
+const TIME_LIMIT_S = 420; // the whole run; each seating has 60 s
+const SEAT_LIMIT_MS = 90_000;
+
+// ---- file descriptors: each side holds one per client ----------------------------------------
+
+const needed = Math.max(...SIZES) + 200;
+const [soft, hard] = (
+  /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8')) ?? []
+)
+  .slice(1)
+  .map((v) => (v === 'unlimited' ? Number.POSITIVE_INFINITY : Number(v))) as [number, number];
+if (soft < needed && !process.env.ROOM_BENCH_RAISED) {
+  if (hard < needed) {
+    console.error(
+      `ulimit -n is ${soft} (hard limit ${hard}): ${needed} are needed — lower --sizes`,
+    );
+    process.exit(1);
+  }
+  // Node cannot call setrlimit(): run again under a shell that raises the soft limit to the hard.
+  const again = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const quoted = again.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  const env = { ...process.env, ROOM_BENCH_RAISED: '1' };
+  const run = spawnSync('sh', ['-c', `ulimit -Sn ${hard} && exec ${quoted}`], {
+    stdio: 'inherit',
+    env,
+  });
+  process.exit(run.status ?? 1);
+}
+
+// ---- the rooms -------------------------------------------------------------------------------
+
+type Kind = 'node' | 'python';
+/** The Python binary itself: a pyenv shim would stand between us and it (its pid, its RSS). */
+const PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).stdout.trim();
+interface Room {
+  kind: Kind;
+  proc: ChildProcess;
+  port: number;
+}
+const running = new Set<ChildProcess>();
+function killAll() {
+  for (const proc of running) proc.kill('SIGKILL');
+}
+process.on('exit', killAll);
+process.on('SIGINT', () => {
+  killAll();
+  console.error('stopped');
+  process.exit(1);
+});
+setTimeout(() => {
+  killAll();
+  console.error(`stopped: the run took longer than ${TIME_LIMIT_S} s`);
+  process.exit(1);
+}, TIME_LIMIT_S * 1000).unref();
+
+async function startRoom(kind: Kind, extra: string[] = [], script = values.server): Promise<Room> {
+  const [file = '', ...args] =
+    kind === 'node' ? command(resolve(script)) : [PYTHON, `${root}test/bench/room.py`];
+  const proc = spawn(file, [...args, '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  let seen = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (seen === undefined) return; // the join and leave lines: drained, not kept
+      seen += chunk;
+      const m = /^listening on .+:(\d+)\n/.exec(seen);
+      if (m) {
+        resolve(Number(m[1]));
+        seen = undefined as unknown as string;
+      }
+    });
+    proc.once('exit', (code) =>
+      reject(new Error(`the ${kind} room exited (${code}) before listening`)),
+    );
+  });
+  return { kind, proc, port };
+}
+
+async function stopRoom(room: Room) {
+  if (room.proc.exitCode === null && room.proc.signalCode === null) {
+    const exited = once(room.proc, 'exit');
+    room.proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function status(pid: number, field: 'VmRSS' | 'VmHWM') {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  return Number(m?.[1] ?? Number.NaN) / 1024; // MiB
+}
+
+const cpuTotal = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+function cpuSeconds(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+}
+
+// ---- the clients -----------------------------------------------------------------------------
+
+interface Peer {
+  socket: Socket;
+  nick: string;
+  greeted: boolean;
+  seated: boolean;
+  open: boolean;
+  rest: string; // the start of a line whose end has not arrived yet
+  worst: number; // the longest delivery latency this client saw in the current phase
+}
+
+/** What every client's 'data' handler feeds: deliveries and their latencies. */
+const tally = { deliveries: 0, bytes: 0, latencies: [] as number[], measuring: false, cutOff: 0 };
+let lastByteAt = 0;
+
+function receive(p: Peer, text: string) {
+  tally.bytes += text.length;
+  lastByteAt = performance.now();
+  if (text.includes(' was too slow and was disconnected\n')) tally.cutOff++;
+  const all = p.rest + text;
+  const end = all.lastIndexOf('\n') + 1;
+  p.rest = all.slice(end);
+  if (!p.greeted && all.includes('nickname?\n')) p.greeted = true;
+  if (!p.seated && all.includes('* you are ')) p.seated = true;
+  // Only messages start with '<': `<c17> m 1234.567` carries the time it was sent.
+  for (let at = all.indexOf('<'); at !== -1 && at < end; at = all.indexOf('<', at + 1)) {
+    const mark = all.indexOf('> m ', at);
+    const nl = all.indexOf('\n', mark);
+    if (mark === -1 || nl === -1) break;
+    tally.deliveries++;
+    if (tally.measuring) {
+      const ms = performance.now() - Number(all.slice(mark + 4, nl));
+      tally.latencies.push(ms);
+      if (ms > p.worst) p.worst = ms;
+    }
+    at = nl;
+  }
+}
+let peerCount = 0;
+
+function dial(port: number): Peer {
+  const socket = connect(port, '127.0.0.1');
+  const p: Peer = {
+    socket,
+    nick: `c${peerCount++}`,
+    greeted: false,
+    seated: false,
+    open: true,
+    rest: '',
+    worst: 0,
+  };
+  socket.setEncoding('latin1'); // one byte, one character: the counts above are bytes
+  socket.on('data', (text: string) => receive(p, text));
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    p.open = false;
+  });
+  return p;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Connect n clients (at most 500 handshakes at a time), then name them in waves of 500 (each
+ * wave sends its nicknames at once, as `printf 'ann\n' | nc` does); resolve when all are seated
+ * and the join news has stopped (or after SEAT_LIMIT_MS). All n at once would put every join of
+ * the run into one turn of the room's loop: each client's outbox would hold them all at once.
+ */
+async function seat(room: Room, n: number) {
+  const began = performance.now();
+  const peers: Peer[] = [];
+  const greeted = () => peers.filter((p) => p.greeted).length;
+  while (greeted() < n && performance.now() - began < SEAT_LIMIT_MS) {
+    const waiting = peers.filter((p) => p.open && !p.greeted).length;
+    for (let k = waiting; k < 500 && peers.length < n; k++) peers.push(dial(room.port));
+    await pause(5);
+  }
+  const rssConnected = status(room.proc.pid as number, 'VmRSS'); // n connections, no names yet
+  for (let from = 0; from < peers.length; from += 500) {
+    const wave = peers.slice(from, from + 500);
+    for (const p of wave) p.socket.write(`${p.nick}\n`);
+    const seated = () => wave.every((p) => p.seated || !p.open);
+    while (!seated() && performance.now() - began < SEAT_LIMIT_MS) await pause(5);
+  }
+  // The join news goes on after the last client is seated: wait until it has stopped.
+  while (performance.now() - lastByteAt < 300 && performance.now() - began < SEAT_LIMIT_MS) {
+    await pause(50);
+  }
+  return { peers, seconds: (performance.now() - began) / 1000, rssConnected };
+}
+
+function percentile(sorted: number[], q: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** --rate messages a second in all, from the clients in turn; latencies of every copy. */
+async function steady(peers: Peer[], seconds: number, rate = RATE) {
+  const senders = peers.filter((p) => p.open && p.seated);
+  for (const p of senders) p.worst = 0;
+  Object.assign(tally, { deliveries: 0, latencies: [], measuring: true });
+  const began = performance.now();
+  let sent = 0;
+  let expected = 0;
+  while (performance.now() - began < seconds * 1000) {
+    const due = Math.floor(((performance.now() - began) / 1000) * rate) + 1;
+    for (; sent < due; sent++) {
+      const from = senders[sent % senders.length];
+      if (!from?.open) continue;
+      from.socket.write(`m ${performance.now().toFixed(3)}\n`);
+      expected += senders.filter((p) => p.open).length - 1;
+    }
+    await pause(Math.max(1, 1000 / rate / 4));
+  }
+  const window = (performance.now() - began) / 1000;
+  const drainBegan = performance.now();
+  while (tally.deliveries < expected && performance.now() - drainBegan < 3000) await pause(10);
+  tally.measuring = false;
+  const sorted = tally.latencies.sort((a, b) => a - b);
+  return {
+    perSecond: tally.deliveries / window,
+    expected,
+    delivered: tally.deliveries,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.at(-1) ?? Number.NaN,
+    sawLate: (ms: number) => senders.filter((p) => p.worst > ms).length,
+    receivers: senders.length,
+    seconds: (performance.now() - began) / 1000,
+  };
+}
+
+type Flood = Awaited<ReturnType<typeof flood>>;
+
+/** As many messages as the room takes, with a bounded number of deliveries outstanding. */
+async function flood(room: Room, peers: Peer[], seconds: number, line = (t: string) => `m ${t}\n`) {
+  const senders = peers.filter((p) => p.open && p.seated);
+  const others = Math.max(1, senders.length - 1);
+  const inFlight = Math.max(1, Math.min(1000, Math.floor(20_000 / others)));
+  Object.assign(tally, { deliveries: 0, latencies: [], measuring: false });
+  const cpu = cpuSeconds(room.proc.pid as number);
+  const began = performance.now();
+  let sent = 0;
+  while (performance.now() - began < seconds * 1000) {
+    const open = senders.filter((p) => p.open).length;
+    while (sent - tally.deliveries / Math.max(1, open - 1) < inFlight) {
+      const from = senders[sent++ % senders.length];
+      if (from?.open) from.socket.write(line(performance.now().toFixed(3)));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const window = (performance.now() - began) / 1000;
+  const used = cpuSeconds(room.proc.pid as number) - cpu;
+  return { perSecond: tally.deliveries / window, cpu: used / window };
+}
+
+async function hangUpAll(peers: Peer[]) {
+  for (const p of peers) p.socket.destroy();
+  await pause(200);
+}
+
+// ---- one run: a room, a size ------------------------------------------------------------------
+
+interface Row {
+  kind: Kind;
+  n: number;
+  held: number;
+  seatS: number;
+  rssMiB: number;
+  rssConnected: number;
+  steadyPerS: number;
+  steadyCpu: number;
+  delivered: string;
+  p50: number;
+  p99: number;
+  floodPerS: number;
+  floodCpu: number;
+  seatCpu: { room: number; bench: number };
+}
+
+async function run(kind: Kind, n: number): Promise<Row> {
+  const room = await startRoom(kind);
+  const pid = room.proc.pid as number;
+  const [roomCpu, ownCpu] = [cpuSeconds(pid), process.cpuUsage()];
+  const { peers, seconds: seatS, rssConnected } = await seat(room, n);
+  const seatCpu = { room: cpuSeconds(pid) - roomCpu, bench: cpuTotal(process.cpuUsage(ownCpu)) };
+  const rssMiB = status(pid, 'VmRSS');
+  const steadyCpu = cpuSeconds(pid);
+  const s = await steady(peers, SECONDS);
+  const steadyCpuShare = (cpuSeconds(pid) - steadyCpu) / s.seconds;
+  const floods = [
+    await flood(room, peers, 1),
+    await flood(room, peers, 1),
+    await flood(room, peers, 1),
+  ];
+  const f = floods.sort((a, b) => a.perSecond - b.perSecond)[1] as Flood; // the median of 3
+  const held = peers.filter((p) => p.open && p.seated).length;
+  await stopRoom(room);
+  await hangUpAll(peers);
+  return {
+    kind,
+    n,
+    held,
+    seatS,
+    rssMiB,
+    rssConnected,
+    steadyPerS: s.perSecond,
+    steadyCpu: steadyCpuShare,
+    delivered: `${s.delivered}/${s.expected}`,
+    p50: s.p50,
+    p99: s.p99,
+    floodPerS: f.perSecond,
+    floodCpu: f.cpu,
+    seatCpu,
+  };
+}
+
+/** A copy of 20 without its limit: the one constant changed, in the system's temporary folder. */
+function unbounded() {
+  const source = readFileSync(resolve(values.server), 'utf8');
+  const limit = 'const MAX_QUEUE = 64 * 1024;';
+  if (!source.includes(limit)) throw new Error(`${values.server} has no line "${limit}"`);
+  const copy = join(mkdtempSync(join(tmpdir(), 'room-bench-')), '20-unbounded.ts');
+  writeFileSync(copy, source.replace(limit, 'const MAX_QUEUE = Number.POSITIVE_INFINITY;'));
+  return copy;
+}
+
+/** One client stops reading; ten others send 1 KB lines as fast as the room takes them. */
+async function slowReader(kind: Kind, limit: boolean) {
+  const room = await (limit || kind === 'python'
+    ? startRoom(kind, limit ? [] : ['--no-queue-limit'])
+    : startRoom(kind, [], unbounded()));
+  const pid = room.proc.pid as number;
+  const { peers } = await seat(room, 11);
+  const slow = peers[0] as Peer;
+  slow.socket.pause(); // reads no more: its kernel buffers fill, then the room's queue for it
+  const before = status(pid, 'VmRSS');
+  tally.cutOff = 0;
+  const body = 'x'.repeat(1000);
+  const f = await flood(room, peers.slice(1), 3, (t) => `m ${t} ${body}\n`);
+  const after = status(pid, 'VmRSS');
+  const peak = status(pid, 'VmHWM');
+  const dropped = tally.cutOff > 0; // the others were told
+  await stopRoom(room);
+  await hangUpAll(peers);
+  return { kind, limit, before, after, peak, dropped, perSecond: f.perSecond };
+}
+
+/** The steady load with 20's loop stalled for 200 ms every second. */
+async function stalled() {
+  const room = await startRoom('node', ['--stall', '200']);
+  const { peers } = await seat(room, 100);
+  const s = await steady(peers, 5);
+  await stopRoom(room);
+  await hangUpAll(peers);
+  return s;
+}
+
+// ---- the report -------------------------------------------------------------------------------
+
+const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const thousands = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
+
+function table(rows: Row[]) {
+  const head =
+    '| room | clients | held | seated in | RSS connected | RSS seated | deliveries/s at 10 msg/s | delivered | p50 | p99 | room CPU | flood deliveries/s | room CPU, flood | deliveries per CPU-second |';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.kind === 'node' ? '20 (Node)' : 'room.py (asyncio)'} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${fixed(r.rssConnected, 0)} MiB | ${fixed(r.rssMiB, 0)} MiB | ${thousands(r.steadyPerS)} | ${r.delivered} | ${fixed(r.p50)} ms | ${fixed(r.p99)} ms | ${fixed(r.steadyCpu * 100, 0)} % | ${thousands(r.floodPerS)} | ${fixed(r.floodCpu * 100, 0)} % | ${thousands(r.floodPerS / r.floodCpu)} |`,
+  );
+  return [
+    head.replace('at 10 msg/s', `at ${RATE} msg/s`),
+    head.replace(/[^|]+/g, '---'),
+    ...lines,
+  ].join('\n');
+}
+
+/** Two panels against the number of clients (log scale): latency p50/p99, flood deliveries/s. */
+function svg(rows: Row[]) {
+  const W = 760;
+  const H = 300;
+  const pad = { left: 64, right: 16, top: 36, bottom: 44 };
+  const panelW = (W - pad.left * 2 - pad.right * 2) / 2;
+  const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
+  const lx = (n: number) => Math.log10(n);
+  const [x0, x1] = [lx(ns[0] ?? 10), lx(ns.at(-1) ?? 10000)];
+  const colour: Record<Kind, string> = { node: '#1f77b4', python: '#d62728' };
+  const out: string[] = [];
+  const panel = (
+    index: number,
+    title: string,
+    unit: string,
+    series: { kind: Kind; dash: string; label: string; y: (r: Row) => number }[],
+    legendAtBottom = false, // where the lines are not: latency rises, deliveries fall
+  ) => {
+    const left = pad.left + index * (panelW + pad.left + pad.right);
+    const values = series.flatMap((s) => rows.map(s.y)).filter((v) => Number.isFinite(v) && v > 0);
+    const [ly0, ly1] = [
+      Math.floor(Math.log10(Math.min(...values))),
+      Math.ceil(Math.log10(Math.max(...values))),
+    ];
+    const px = (n: number) => left + ((lx(n) - x0) / (x1 - x0 || 1)) * panelW;
+    const py = (v: number) =>
+      pad.top + (1 - (Math.log10(v) - ly0) / (ly1 - ly0 || 1)) * (H - pad.top - pad.bottom);
+    out.push(`<text x="${left}" y="20" font-weight="bold">${title}</text>`);
+    out.push(
+      `<rect x="${left}" y="${pad.top}" width="${panelW}" height="${H - pad.top - pad.bottom}" fill="none" stroke="#999"/>`,
+    );
+    for (let e = ly0; e <= ly1; e++) {
+      const y = py(10 ** e);
+      out.push(`<line x1="${left}" x2="${left + panelW}" y1="${y}" y2="${y}" stroke="#eee"/>`);
+      const label = 10 ** e >= 1000 ? `${thousands(10 ** e)}` : `${10 ** e}`;
+      out.push(
+        `<text x="${left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${label}</text>`,
+      );
+    }
+    out.push(
+      `<text x="${left - 50}" y="${pad.top - 8}" font-size="11">${unit}</text>`,
+      `<text x="${left + panelW / 2}" y="${H - 8}" text-anchor="middle" font-size="11">clients</text>`,
+    );
+    for (const n of ns) {
+      out.push(
+        `<text x="${px(n)}" y="${H - pad.bottom + 16}" text-anchor="middle" font-size="11">${thousands(n)}</text>`,
+      );
+    }
+    series.forEach((s, i) => {
+      const points = rows
+        .filter((r) => r.kind === s.kind && Number.isFinite(s.y(r)) && s.y(r) > 0)
+        .map((r) => `${px(r.n).toFixed(1)},${py(s.y(r)).toFixed(1)}`);
+      out.push(
+        `<polyline points="${points.join(' ')}" fill="none" stroke="${colour[s.kind]}" stroke-width="2" stroke-dasharray="${s.dash}"/>`,
+      );
+      for (const p of points) {
+        const [x, y] = p.split(',');
+        out.push(`<circle cx="${x}" cy="${y}" r="3" fill="${colour[s.kind]}"/>`);
+      }
+      const ly = legendAtBottom
+        ? H - pad.bottom - 8 - (series.length - 1 - i) * 15
+        : pad.top + 14 + i * 15;
+      out.push(
+        `<line x1="${left + 8}" x2="${left + 30}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour[s.kind]}" stroke-width="2" stroke-dasharray="${s.dash}"/>`,
+        `<text x="${left + 34}" y="${ly}" font-size="11">${s.label}</text>`,
+      );
+    });
+  };
+  panel(0, `Delivery latency at ${RATE} messages/s in all`, 'ms', [
+    { kind: 'node', dash: '', label: '20 (Node), p99', y: (r) => r.p99 },
+    { kind: 'node', dash: '4 3', label: '20 (Node), p50', y: (r) => r.p50 },
+    { kind: 'python', dash: '', label: 'room.py (asyncio), p99', y: (r) => r.p99 },
+    { kind: 'python', dash: '4 3', label: 'room.py (asyncio), p50', y: (r) => r.p50 },
+  ]);
+  panel(
+    1,
+    'Deliveries per second, flooded',
+    'per s',
+    [
+      { kind: 'node', dash: '', label: '20 (Node), measured', y: (r) => r.floodPerS },
+      {
+        kind: 'node',
+        dash: '4 3',
+        label: '20 (Node), per CPU-second',
+        y: (r) => r.floodPerS / r.floodCpu,
+      },
+      { kind: 'python', dash: '', label: 'room.py, measured', y: (r) => r.floodPerS },
+      {
+        kind: 'python',
+        dash: '4 3',
+        label: 'room.py, per CPU-second',
+        y: (r) => r.floodPerS / r.floodCpu,
+      },
+    ],
+    true,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="13">
+<title>Lesson 20's chat room against room.py (asyncio), measured by npm run bench:room</title>
+<rect width="100%" height="100%" fill="white"/>
+${out.join('\n')}
+</svg>
+`;
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main() {
+  const python = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(
+    `bench:room — Node ${process.version} (${command(resolve(values.server))[0]}), ${python}, ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ulimit -n ${soft}`,
+  );
+  const rows: Row[] = [];
+  for (const n of SIZES) {
+    for (const kind of KINDS) {
+      const row = await run(kind, n);
+      rows.push(row);
+      console.log(
+        `  ${kind} ${n}: held ${row.held}, seated in ${fixed(row.seatS)} s (CPU: room ${fixed(row.seatCpu.room)} s, bench ${fixed(row.seatCpu.bench)} s), RSS ${fixed(row.rssConnected, 0)}/${fixed(row.rssMiB, 0)} MiB, p50 ${fixed(row.p50)} ms, p99 ${fixed(row.p99)} ms, flood ${thousands(row.floodPerS)}/s`,
+      );
+    }
+  }
+  console.log(`\n${table(rows)}\n`);
+
+  console.log('A client that stops reading, 10 others sending 1 KB lines for 3 s:\n');
+  console.log(
+    '| room | 64 KiB limit | slow client cut off | RSS before | RSS after | peak RSS | deliveries/s |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const kind of ['node', 'python'] as const) {
+    for (const limit of [true, false]) {
+      const r = await slowReader(kind, limit);
+      console.log(
+        `| ${kind === 'node' ? '20 (Node)' : 'room.py (asyncio)'} | ${limit ? 'yes' : 'no'} | ${r.dropped ? 'yes' : 'no'} | ${fixed(r.before, 0)} MiB | ${fixed(r.after, 0)} MiB | ${fixed(r.peak, 0)} MiB | ${thousands(r.perSecond)} |`,
+      );
+    }
+  }
+
+  const s = await stalled();
+  console.log(
+    `\n20 --stall 200 (the loop blocked 200 ms every second), 100 clients, ${RATE} msg/s for 5 s: p50 ${fixed(s.p50)} ms, p99 ${fixed(s.p99)} ms, max ${fixed(s.max)} ms; ${s.sawLate(100)} of ${s.receivers} clients saw a delivery more than 100 ms late`,
+  );
+
+  mkdirSync(dirname(values.svg), { recursive: true });
+  writeFileSync(values.svg, svg(rows));
+  console.log(
+    `\nwrote ${values.svg}; load now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    killAll();
+    console.error(`bench:room failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
