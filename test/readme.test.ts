@@ -103,7 +103,15 @@ test('README: under npx, kill of npx leaves the server on its port; kill of the 
 test('README: node --import tsx is one process, and kill of its pid ends the server quietly', async (t) => {
   t.true(prose().includes('start the script with `node --import tsx scripts/…`'));
   const s = await server(t, '01-tcp-server.ts', { runner: 'tsx' }); // node --import tsx FILE
-  t.deepEqual(descendants(s.proc.pid ?? 0), []);
+  // Its only child, if any, is esbuild's transform service, which tsx starts when its cache is
+  // cold (a fresh clone): the script runs in this one process, and it holds the socket.
+  for (const child of descendants(s.proc.pid ?? 0)) {
+    t.regex(
+      readFileSync(`/proc/${child}/cmdline`, 'utf8'),
+      /esbuild/,
+      'a child that is not esbuild',
+    );
+  }
   t.is(holderOf(s.port, [s.proc.pid ?? 0]), s.proc.pid);
   process.kill(s.proc.pid ?? 0, 'SIGTERM');
   const done = await s.proc;
