@@ -87,25 +87,25 @@ function leave(c: Client, why = 'left') {
 }
 
 // ---- output: one write per client and turn of the loop, and a limit on what it leaves unread --
-let outbox = new Map<Client, string>(); // what each client is to be sent at the end of this turn
+let outbox = new Map<Client, string[]>(); // the lines each client is sent at the end of this turn
 function broadcast(line: string, except?: Client) {
   for (const c of room) if (c.nick && c !== except) send(c, line);
 }
 function send(c: Client, line: string) {
   if (!c.conn.writable) return; // ended or destroyed
   if (!outbox.size) setImmediate(flush); // once this turn's reads are done: no added delay
-  outbox.set(c, (outbox.get(c) ?? '') + line);
+  outbox.get(c)?.push(line) ?? outbox.set(c, [line]); // onto its list, or a new list
 }
 function flush() {
   const batch = outbox;
   outbox = new Map();
-  for (const [c, text] of batch) {
+  for (const [c, lines] of batch) {
     if (c.conn.writableLength > MAX_QUEUE) leave(c, 'was too slow and was disconnected');
-    else c.conn.write(text); // send(): what the kernel cannot take yet waits in writableLength
+    else c.conn.write(lines.join('')); // send(): what the kernel cannot take waits in writableLength
   }
 }
 function hangUp(c: Client, last = '') {
-  if (c.conn.writable) c.conn.end(`${outbox.get(c) ?? ''}${last}`, () => c.conn.destroy());
+  if (c.conn.writable) c.conn.end((outbox.get(c) ?? []).join('') + last, () => c.conn.destroy());
   outbox.delete(c);
   setTimeout(() => c.conn.destroy(), 2000).unref(); // close(): once sent, or if it never reads
   return once(c.conn, 'close');
