@@ -19,7 +19,7 @@ const NICK = /^[\p{L}\p{N}_-]{1,16}$/u; // letters and digits of any script, _ a
 const { host, port, maxClients, stall } = flags(8090);
 process.on('uncaughtException', fail);
 main().catch(fail);
-type Client = { conn: Socket; nick: string }; // nick: '' until it has chosen one
+type Client = { conn: Socket; nick: string; from: string }; // nick: '' until it has chosen one
 const room = new Set<Client>(); // every connection; those with a nickname are the ones in the room
 const nicks = () => [...room].filter((c) => c.nick).map((c) => c.nick);
 
@@ -40,8 +40,8 @@ async function main() {
 // Node calls arrive() for each new connection, then 'data' whenever it has sent bytes: no waits.
 function arrive(conn: Socket) {
   conn.on('error', () => {}); // a reset: 'close' follows, and that is a leave like any other
-  if (room.size >= maxClients) return void hangUp({ conn, nick: '' }, '! room is full\n');
-  const c: Client = { conn, nick: '' };
+  const c: Client = { conn, nick: '', from: `${conn.remoteAddress}:${conn.remotePort}` };
+  if (room.size >= maxClients) return void hangUp(c, '! room is full\n');
   room.add(c);
   send(c, '* welcome to the room; what is your nickname?\n');
   let pending: Buffer = Buffer.alloc(0); // the start of a line whose end has not arrived yet
@@ -76,7 +76,7 @@ function rename(c: Client, nick: string) {
   const list = others.slice(0, 20).join(', ') + more;
   send(c, `* you are ${nick}; ${list ? `online: ${list}` : 'no one else is here'}\n`);
   broadcast(`* ${nick} joined\n`, c);
-  console.log(`${nick} joined from ${c.conn.remoteAddress}:${c.conn.remotePort}`);
+  console.log(`${nick} joined from ${c.from}`); // c.conn.remoteAddress: gone with the socket
 }
 function leave(c: Client, why = 'left') {
   c.conn.destroy(); // if it is not closed already
@@ -108,7 +108,7 @@ function hangUp(c: Client, last = '') {
   if (c.conn.writable) c.conn.end((outbox.get(c) ?? []).join('') + last, () => c.conn.destroy());
   outbox.delete(c);
   setTimeout(() => c.conn.destroy(), 2000).unref(); // close(): once sent, or if it never reads
-  return once(c.conn, 'close');
+  return new Promise((done) => c.conn.once('close', done)); // once(): rejects on 'error'
 }
 // ---- plumbing: flags, errors ----------------------------------------------------------------
 function flags(defaultPort: number) {

@@ -697,10 +697,11 @@ async function roomClient(t: ExecutionContext, s: Server, nick?: string, host?: 
 }
 
 const nickname = /^! a nickname is 1 to 16 letters, digits, _ or -$/m;
-/** The bad client sends its pieces 20 ms apart (null: a reset); then what it and the watcher get. */
+/** The bad client sends its pieces 20 ms apart (null: a reset; false: a FIN and, at once, a
+ * reset); then what it and the watcher get. */
 const roomCases: {
   what: string;
-  sends: (string | Buffer | null)[];
+  sends: (string | Buffer | false | null)[];
   gets?: RegExp;
   others?: string;
   never?: string;
@@ -752,6 +753,11 @@ const roomCases: {
     never: 'half',
   },
   {
+    what: 'a client that sends, closes, and resets before its answers arrive',
+    sends: ['ann\n/who\n', false],
+    others: '* ann left\n',
+  },
+  {
     what: 'a line split across many reads',
     sends: [
       'a',
@@ -784,6 +790,7 @@ for (const row of is('tcp-room')) {
       const bad = await roomClient(t, s);
       for (const piece of c.sends) {
         if (piece === null) bad.socket.resetAndDestroy();
+        else if (piece === false) bad.socket.end(() => bad.socket.resetAndDestroy());
         else bad.socket.write(piece);
         await pause(20); // a gap, so that the pieces arrive in reads of their own
       }
