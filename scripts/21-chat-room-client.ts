@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { relative } from 'node:path';
-import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { clearScreenDown, createInterface, moveCursor } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const { host, port } = flags(8090);
@@ -41,23 +41,26 @@ async function main() {
   });
   keyboard.on('close', () => sk.end()); // end of input (Ctrl+D, a pipe's end): FIN, then wait
   keyboard.on('SIGINT', () => {
+    sk.destroy(); // Ctrl+C: no goodbye, so no answer from the room can end us first
+    process.exitCode = 130; // 128 + SIGINT, in case the loop runs dry before the signal lands
     keyboard.close(); // Ctrl+C in a terminal is a key (raw mode): the terminal back as it was,
     process.stdout.write('\n', () => process.kill(process.pid, 'SIGINT')); // then end quietly
   });
   keyboard.prompt();
-
   /** Clear the line being typed, print above it, then redraw the prompt and what was typed. */
   function show(line: string) {
-    if (terminal) cursorTo(process.stdout, 0);
-    if (terminal) clearLine(process.stdout, 0);
+    const { rows } = keyboard.getCursorPos(); // a long typed line wraps: rows above the cursor
+    if (terminal) moveCursor(process.stdout, -process.stdout.columns, -rows); // to its start,
+    if (terminal) clearScreenDown(process.stdout); // and clear it
     // Control characters (escape sequences) and the overrides that reorder text: shown, not obeyed.
     console.log(line.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, '\uFFFD'));
-    if (terminal && !sk.readableEnded && !sk.writableEnded) keyboard.prompt(true); // cursor kept
+    if (!terminal || sk.readableEnded || sk.writableEnded) return;
+    Object.assign(keyboard, { prevRows: 0 }); // readline's own count of the rows above its cursor
+    keyboard.prompt(true); // the prompt and the typed line again, the cursor where it was
   }
 }
 
 // ---- plumbing: flags, errors -----------------------------------------------------------------
-
 function flags(defaultPort: number) {
   const { deno, bun } = process.versions as Record<string, string | undefined>;
   const tsx = process.execArgv.some((arg) => arg.includes('tsx'));

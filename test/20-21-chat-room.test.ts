@@ -1,12 +1,16 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
+import { execa } from 'execa';
 import {
   assertNoStack,
   client,
+  command,
   type Proc,
   read,
+  root,
   type Server,
+  scriptPath,
   server,
   start,
   waitFor,
@@ -276,6 +280,88 @@ test('21: Ctrl+C ends it quietly, and the room sees it leave', async (t) => {
   t.is(done.stderr, '');
   await waitFor(s.proc, 'ann left\n');
   t.pass();
+});
+
+/** What a terminal `cols` wide shows after `out`: text, \r, \n and readline's few CSI codes. */
+function render(out: string, cols: number) {
+  const screen: string[][] = [[]];
+  let [row, col] = [0, 0];
+  const at = (r: number) => {
+    for (let i = screen.length; i <= r; i++) screen.push([]);
+    return screen[r] as string[];
+  };
+  const csi = new RegExp(
+    `${String.fromCharCode(27)}\\[(\\d*)([ADGJK])|[^${String.fromCharCode(27)}]`,
+    'gsu',
+  );
+  for (const [s, n = '', code] of out.matchAll(csi)) {
+    const count = Number(n || 1);
+    if (code === 'A') row = Math.max(0, row - count);
+    else if (code === 'D') col = Math.max(0, Math.min(col, cols - 1) - count);
+    else if (code === 'G') col = count - 1;
+    else if (code === 'J') {
+      screen.splice(row + 1);
+      at(row).splice(col);
+    } else if (code === 'K' && n === '2') at(row).fill(' ');
+    else if (code === 'K') at(row).splice(col);
+    else if (s === '\r') col = 0;
+    else if (s === '\n') row++;
+    else {
+      if (col === cols) [row, col] = [row + 1, 0]; // the line wraps
+      at(row)[col++] = s;
+    }
+  }
+  return screen
+    .map((r) =>
+      Array.from(r, (ch) => ch ?? ' ')
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+test('21 in a 40-column terminal: a typed line that wraps stays whole as lines arrive; Ctrl+C ends it with 130', async (t) => {
+  const s = await server(t, SERVER);
+  const [program = 'node', ...args] = command(scriptPath(CLIENT));
+  const term = execa(
+    'python3',
+    [`${root}test/fixtures/term.py`, program, ...args, '--port', `${s.port}`],
+    {
+      cwd: root,
+      env: { COLS: '40' },
+      reject: false,
+      timeout: 10_000,
+    },
+  );
+  t.teardown(() => term.kill('SIGKILL'));
+  let out = '';
+  term.stdout.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
+  const shows = (text: string) => until(() => render(out, 40), text, '21 in a terminal');
+  await shows('* welcome');
+  term.stdin.write('ann\r');
+  await shows('* you are ann');
+  const typed = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; // 2 rows with '> '
+  term.stdin.write(typed);
+  await shows(typed.slice(-10));
+  const bob = await roomNc(t, s);
+  bob.type('bob');
+  bob.type('first');
+  await shows('<bob> first');
+  bob.socket.end();
+  await shows('* bob left');
+  t.is(
+    render(out, 40).split('\n').slice(-5).join('\n'),
+    [`* bob joined`, '<bob> first', '* bob left', `> ${typed.slice(0, 38)}`, typed.slice(38)].join(
+      '\n',
+    ),
+  );
+  term.stdin.write('\u0003'); // Ctrl+C, typed: a key to readline in raw mode
+  const done = await term;
+  t.is(done.exitCode, 130, render(out, 40));
+  t.is(done.stderr, '');
+  await waitFor(s.proc, 'ann left\n');
 });
 
 test('a client that sends its lines and closes its side at once (nc -N, a pipe) still gets every answer', async (t) => {
