@@ -25,6 +25,15 @@ const tests =
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => `test/${f}`);
 
+/** Whether process `pid` is running (0 or NaN: the old shared folder, which no one owns). */
+function alive(pid) {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+}
+
 /** Run a command with the terminal as its output; resolve with its exit code. */
 function run(command, argv, output = 'inherit') {
   return new Promise((resolve) => {
@@ -41,10 +50,17 @@ if (checks) {
   if (lint.code !== 0) process.exit(lint.code);
 }
 
-rmSync('.test-build', { recursive: true, force: true });
+// A folder of this run's own, so that two runs at once (a second terminal, test:runtimes beside a
+// single file) never delete each other's bundles; those of runs no longer alive are removed.
+const out = `.test-build-${process.pid}`;
+for (const old of readdirSync('.').filter((f) => /^\.test-build(-\d+)?$/.test(f))) {
+  if (!alive(Number(old.split('-')[2]))) rmSync(old, { recursive: true, force: true });
+}
+process.on('exit', () => rmSync(out, { recursive: true, force: true }));
+process.env.KIT_TEST_BUILD = out; // for ava.suite.config.mjs
 await build({
   entryPoints: tests,
-  outdir: '.test-build', // one level below the root, as test/ is: the harness finds the root
+  outdir: out, // one level below the root, as test/ is: the harness finds the root
   outExtension: { '.js': '.mjs' },
   bundle: true,
   packages: 'external',
