@@ -1,16 +1,12 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
-import { execa } from 'execa';
 import {
   assertNoStack,
   client,
-  command,
   type Proc,
   read,
-  root,
   type Server,
-  scriptPath,
   server,
   start,
   waitFor,
@@ -322,18 +318,7 @@ function render(out: string, cols: number) {
 
 test('21 in a 40-column terminal: a typed line that wraps stays whole as lines arrive; Ctrl+C ends it with 130', async (t) => {
   const s = await server(t, SERVER);
-  const [program = 'node', ...args] = command(scriptPath(CLIENT));
-  const term = execa(
-    'python3',
-    [`${root}test/fixtures/term.py`, program, ...args, '--port', `${s.port}`],
-    {
-      cwd: root,
-      env: { COLS: '40' },
-      reject: false,
-      timeout: 10_000,
-    },
-  );
-  t.teardown(() => term.kill('SIGKILL'));
+  const term = client(t, CLIENT, s, { terminal: 40 });
   let out = '';
   term.stdout.on('data', (chunk: Buffer) => {
     out += chunk;
@@ -359,7 +344,7 @@ test('21 in a 40-column terminal: a typed line that wraps stays whole as lines a
   );
   term.stdin.write('\u0003'); // Ctrl+C, typed: a key to readline in raw mode
   const done = await term;
-  t.is(done.exitCode, 130, render(out, 40));
+  t.is(done.exitCode, 130, render(out, 40)); // term.py: 128 + SIGINT
   t.is(done.stderr, '');
   await waitFor(s.proc, 'ann left\n');
 });

@@ -45,6 +45,9 @@ export interface StartOptions {
   cwd?: string;
   /** A runner other than KIT_RUNNER's (see `command`). */
   runner?: string;
+  /** Run it in a pseudo-terminal this many columns wide (test/fixtures/term.py): stdin is
+   * typed at it, stdout is what it writes to the screen, escape codes and all. */
+  terminal?: number;
 }
 
 /**
@@ -113,16 +116,24 @@ const { NODE_EXTRA_CA_CERTS: _unused, ...childEnv } = process.env;
  * `name` is a file in `scripts/`, or an absolute path (a copy of a script elsewhere).
  */
 export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
-  const { input, args = [], env, npx, runner } = options;
+  const { input, args = [], env, npx, runner, terminal } = options;
   const path = name.startsWith('/') ? name : scriptPath(name);
-  const [file, ...rest] = npx ? ['npx', 'tsx', path] : command(path, runner);
+  const started = npx ? ['npx', 'tsx', path] : command(path, runner);
+  const term = terminal ? ['python3', `${root}test/fixtures/term.py`] : [];
+  const [file, ...rest] = [...term, ...started];
   const proc = execa(file ?? 'node', [...rest, ...args], {
     cwd: options.cwd ?? root,
     reject: false,
     timeout: PROCESS_TIMEOUT_MS,
     extendEnv: false,
     // DENO_NO_UPDATE_CHECK: Deno would otherwise look up its release server at every start.
-    env: { ...childEnv, FORCE_COLOR: '0', DENO_NO_UPDATE_CHECK: '1', ...env },
+    env: {
+      ...childEnv,
+      FORCE_COLOR: '0',
+      DENO_NO_UPDATE_CHECK: '1',
+      ...(terminal ? { COLS: `${terminal}` } : {}),
+      ...env,
+    },
     stdin: 'pipe',
     ...(input ? { input: lines(input) } : {}),
   }) as Proc;
