@@ -65,13 +65,14 @@ const STATS = /: (\d+) datagrams sent, (\d+) retransmitted, dropped: (.+)$/;
 
 for (const window of [1, 64]) {
   timed(
-    `1 MiB through 30 % losses on both ends, --window ${window}: byte for byte, in 8 s`,
+    `1 MiB through 30 % losses on both ends, --window ${window}: byte for byte, in 12 s`,
     async (t) => {
       // The bound is on the transfer, as the sender times it (first datagram to last ACK). Measured
       // on the shared 2-core machine: 2.1 to 2.4 s with --window 1 alone (about 900 timeouts of 2 to
       // 3 ms), 4.4 to 5.8 s with the rest of this file and lesson 26's test beside it (the RTO
       // grows with a loaded machine's jitter); 0.5 to 1.5 s with 64. With the start-ups and the
-      // receiver's 1 s linger the test took 3.3 to 11.5 s; each process's own limit is 15 s.
+      // receiver's 1 s linger the test took 3.3 to 11.5 s; each process's own limit is 15 s. On a
+      // day when the machine ran 2.4 times slower, --window 1 took 8.4 s under Deno: hence 12.
       const dir = folder(t);
       const file = randomBytes(2 ** 20);
       writeFileSync(join(dir, 'in.bin'), file);
@@ -95,7 +96,7 @@ for (const window of [1, 64]) {
         new RegExp(`^received 1048576 bytes into ${out}: \\d+ datagrams sent`),
       );
       const transfer = Number(/ in ([\d.]+) s /.exec(s.stderr)?.[1]);
-      t.true(transfer < 8, `the transfer took ${transfer} s`);
+      t.true(transfer < 12, `the transfer took ${transfer} s`);
       t.log(`--window ${window}: ${seconds.toFixed(1)} s in all; sender: ${s.stderr}`);
     },
   );
