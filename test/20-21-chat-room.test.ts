@@ -4,11 +4,14 @@ import test, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
   client,
+  dial,
   type Proc,
+  pause,
   read,
   type Server,
   server,
   start,
+  until,
   waitFor,
 } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
@@ -23,14 +26,6 @@ test('lesson 21 transcript: a client fed by a pipe, as the lesson runs it', (t) 
   checkTranscript(t, '21-chat-room-client'));
 
 // ---- a terminal played by the test: what its screen shows, typed lines included -------------
-
-/** Resolve once `seen()` contains `text`; reject after 10 s, saying what was seen instead. */
-async function until(seen: () => string, text: string, what: string) {
-  for (let waited = 0; !seen().includes(text); waited += 5) {
-    if (waited > 10_000) throw new Error(`${what} never showed ${JSON.stringify(text)}: ${seen()}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Terminal {
   /** What the screen shows: the lines received and, where they were typed, the typed lines. */
@@ -70,13 +65,11 @@ function room21(t: ExecutionContext, s: Server, name: string): Terminal & { proc
 
 /** nc in a terminal: a raw socket; the terminal echoes what is typed, and \r\n like telnet. */
 async function roomNc(t: ExecutionContext, s: Server): Promise<Terminal & { socket: Socket }> {
-  const socket = connect(s.port, '127.0.0.1').setEncoding('utf8');
-  t.teardown(() => socket.destroy());
+  const socket = (await dial(t, s)).setEncoding('utf8');
   let screen = '';
   socket.on('data', (text: string) => {
     screen += text;
   });
-  await once(socket, 'connect');
   return {
     socket,
     screen: () => screen,
@@ -242,7 +235,7 @@ test('20 --stall 400: the loop stops for everyone at once, then catches up', asy
   const began = performance.now();
   while (performance.now() - began < 1300) {
     a.socket.write('tick\n');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pause(10);
   }
   a.type('done');
   await Promise.all([b.sees('<a> done\n'), c.sees('<a> done\n')]); // the stall is over by then

@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { basename, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
@@ -237,6 +237,35 @@ function withPort(args: string[], port: number) {
 /** No stack trace may reach a student's terminal. */
 export function assertNoStack(t: ExecutionContext, done: Done) {
   t.notRegex(String(done.stderr), /^\s+at /m, 'a stack trace reached stderr');
+}
+
+/** The contract for a failure: one plain line on stderr, exit 1, no stack trace. */
+export function failsWithOneLine(t: ExecutionContext, done: Done, pattern: RegExp) {
+  t.is(done.exitCode, 1, `exit code (stderr: ${done.stderr})`);
+  t.regex(done.stderr, pattern);
+  t.is(done.stderr.split('\n').length, 1, 'one line on stderr');
+  assertNoStack(t, done);
+}
+
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolve once `seen()` holds `text` (a string, or a pattern it matches); reject after 10 s,
+ * saying what `what` showed instead. For text that arrives on a socket rather than a stdout. */
+export async function until(seen: () => string, text: string | RegExp, what = 'the socket') {
+  const holds = () => (typeof text === 'string' ? seen().includes(text) : text.test(seen()));
+  for (let waited = 0; !holds(); waited += 5) {
+    if (waited > 10_000) throw new Error(`${what} never showed ${text}: ${JSON.stringify(seen())}`);
+    await pause(5);
+  }
+}
+
+/** A raw TCP (or UNIX) socket to a server, as `nc` is: its errors ignored, closed at teardown. */
+export async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
+  const socket = s.path ? connect(s.path) : connect(s.port, host);
+  socket.on('error', () => {}); // a bad or a vanishing client: errors are fine
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  return socket;
 }
 
 /** A port that nothing listens on: bound by the kernel, then released. */

@@ -9,19 +9,21 @@
  */
 import { on, once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import avaTest, { type ExecutionContext } from 'ava';
 import './as-library.ts'; // before the script: its functions, without running it
 import { encode } from '../scripts/16-framed-server.ts';
 import {
   assertNoStack,
   client,
-  type Done,
+  dial,
+  failsWithOneLine,
   freePort,
   limited,
   lines,
   occupiedPort,
   type Proc,
+  pause,
   peerServer,
   RUNNER,
   root,
@@ -32,6 +34,7 @@ import {
   socketPath,
   start,
   udpSocket,
+  until,
   usagePrefix,
   waitFor,
 } from './harness.ts';
@@ -243,14 +246,6 @@ const peer = (t: ExecutionContext, row: Row, onConnection: (socket: Socket) => v
 /** `test` for a case that needs TCP itself (IPv6, an RST): none for a UNIX socket's row. */
 const overTcp = (row: Row) => (unix(row) ? () => {} : test);
 
-/** The contract for a failure: one plain line on stderr, exit 1, no stack trace. */
-function failsWithOneLine(t: ExecutionContext, done: Done, pattern: RegExp) {
-  t.is(done.exitCode, 1, `exit code (stderr: ${done.stderr})`);
-  t.regex(done.stderr, pattern);
-  t.is(done.stderr.split('\n').length, 1, 'one line on stderr');
-  assertNoStack(t, done);
-}
-
 // ---- every script: flags ---------------------------------------------------------------------
 
 for (const row of rows) {
@@ -320,14 +315,6 @@ for (const row of [...servers, ...is('unix-server')]) {
 }
 
 // ---- TCP servers: bad clients ----------------------------------------------------------------
-
-async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
-  const socket = s.path ? connect(s.path) : connect(s.port, host);
-  socket.on('error', () => {}); // a bad client: errors are fine
-  t.teardown(() => socket.destroy());
-  await once(socket, 'connect');
-  return socket;
-}
 
 /** After a bad client, a server that keeps serving must still serve a good one. */
 async function stillServes(t: ExecutionContext, row: Row, s: Server) {
@@ -676,8 +663,6 @@ for (const row of is('unix-client')) {
 
 // ---- the chat room (20): a bad client, a watcher already in the room, then a good client -------
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A room client played by the test (like nc): what it has received, and a wait for more. */
 async function roomClient(t: ExecutionContext, s: Server, nick?: string, host?: string) {
   const socket = (await dial(t, s, host)).setEncoding('utf8');
@@ -685,12 +670,7 @@ async function roomClient(t: ExecutionContext, s: Server, nick?: string, host?: 
   socket.on('data', (text: string) => {
     got += text;
   });
-  const sees = async (text: string | RegExp) => {
-    for (let i = 0; typeof text === 'string' ? !got.includes(text) : !text.test(got); i++) {
-      if (i > 500) throw new Error(`never got ${text}; got ${JSON.stringify(got)}`);
-      await pause(10);
-    }
-  };
+  const sees = (text: string | RegExp) => until(() => got, text, nick ?? 'a room client');
   if (nick) socket.write(`${nick}\n`);
   if (nick) await sees(`* you are ${nick};`);
   return { socket, got: () => got, sees };
