@@ -3,6 +3,7 @@
  * @mirrors 二.1 ④, many clients at once (beyond the tutorial)
  * @pair 20-chat-room-server.ts
  * @run npx tsx scripts/21-chat-room-client.ts --port 8090
+ * @long full duplex on a terminal: a redraw that survives wrapped lines, and three clean endings
  *
  * Unlike lesson 02's lock-step, both directions run at once: each line from the room is printed
  * when it arrives, and the line being typed is redrawn below it, intact.
@@ -32,7 +33,10 @@ async function main() {
     rest = lines.pop() ?? '';
     for (const line of lines) show(line);
   });
-  sk.on('end', () => exit('(the server closed the connection)', 0, show)); // exit() resets the tty
+  sk.on('end', () => {
+    if (rest) show(rest); // a last line with no line end: shown, not lost
+    exit('(the server closed the connection)', 0, show); // exit() resets the tty
+  });
 
   // To the room: each typed line, as soon as Enter is pressed; no waiting for an answer.
   keyboard.on('line', (line) => {

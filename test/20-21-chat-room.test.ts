@@ -7,6 +7,7 @@ import {
   dial,
   type Proc,
   pause,
+  peerServer,
   read,
   type Server,
   server,
@@ -256,6 +257,13 @@ test('flags: --max-clients and --stall take whole numbers (a usage line, exit 2)
     );
     assertNoStack(t, done);
   }
+});
+
+test('21: a last line with no line end before the close is still shown', async (t) => {
+  const peer = await peerServer(t, (socket) => socket.end('* hi\nno line end'));
+  const done = await client(t, CLIENT, peer);
+  t.is(done.stdout, '* hi\nno line end\n(the server closed the connection)');
+  t.is(done.exitCode, 0);
 });
 
 test('21: Ctrl+C ends it quietly, and the room sees it leave', async (t) => {
