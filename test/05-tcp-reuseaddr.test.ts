@@ -8,7 +8,7 @@ const SERVER = '05-tcp-reuseaddr-server.ts';
 const CLIENT = '02-tcp-client.ts';
 
 test('lesson 05 transcript matches a real run', (t) =>
-  checkTranscript(t, '05-tcp-reuseaddr-server'));
+  checkTranscript(t, '05-tcp-reuseaddr-server', [[], ['hello']], { open: [2] }));
 
 test('05 closes first, its side waits in TIME_WAIT, and a restart on the same port still binds', async (t) => {
   const s = await server(t, SERVER);

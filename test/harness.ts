@@ -35,6 +35,8 @@ export type Done = Result<{ reject: false }>;
 export interface StartOptions {
   /** Lines typed on stdin; a trailing newline is added to each. Omit to leave stdin open. */
   input?: string[];
+  /** Type `input` but leave stdin open after it, as a person who never presses Ctrl+D. */
+  open?: boolean;
   /** Extra flags; `--port` (`--path`: see `takesPath`) is added by `server()` and `client()`
    * unless given here. */
   args?: string[];
@@ -116,7 +118,7 @@ const { NODE_EXTRA_CA_CERTS: _unused, ...childEnv } = process.env;
  * `name` is a file in `scripts/`, or an absolute path (a copy of a script elsewhere).
  */
 export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
-  const { input, args = [], env, npx, runner, terminal } = options;
+  const { input, open, args = [], env, npx, runner, terminal } = options;
   const path = name.startsWith('/') ? name : scriptPath(name);
   const started = npx ? ['npx', 'tsx', path] : command(path, runner);
   const term = terminal ? ['python3', `${root}test/fixtures/term.py`] : [];
@@ -135,8 +137,9 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
       ...env,
     },
     stdin: 'pipe',
-    ...(input ? { input: lines(input) } : {}),
+    ...(input && !open ? { input: lines(input) } : {}),
   }) as Proc;
+  if (input && open) proc.stdin.write(lines(input));
   const decoder = new TextDecoder(); // streaming: a character split across chunks stays whole
   printed.set(proc, '');
   proc.stdout.on('data', (chunk: Buffer) =>

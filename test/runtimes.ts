@@ -53,9 +53,10 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
 }
 
 if (!fetchOnly) {
-  console.log('\nruntime                       suite    time');
+  const width = Math.max(8, ...results.map(([name]) => name.length + 2));
+  console.log(`\n${'runtime'.padEnd(width)}suite    time`);
   for (const [name, verdict, ms] of results) {
-    console.log(`${name.padEnd(30)}${verdict.padEnd(9)}${(ms / 1000).toFixed(1)} s`);
+    console.log(`${name.padEnd(width)}${verdict.padEnd(9)}${(ms / 1000).toFixed(1)} s`);
   }
   if (results.some(([, verdict]) => verdict !== 'passed')) process.exit(1);
 }

@@ -44,8 +44,17 @@ function parseTranscript(stem: string): Block[] {
   });
 }
 
-/** Run every block of a lesson's transcript and compare each terminal with the lesson. */
-export async function checkTranscript(t: ExecutionContext, stem: string, typed: string[][] = []) {
+/**
+ * Run every block of a lesson's transcript and compare each terminal with the lesson. `typed[i]`
+ * is what is typed in terminal i + 1 (unless a printf feeds it); then its input ends, as at
+ * Ctrl+D, except in the terminals `open` lists (numbered from 1, as the lesson numbers them).
+ */
+export async function checkTranscript(
+  t: ExecutionContext,
+  stem: string,
+  typed: string[][] = [],
+  { open = [] }: { open?: number[] } = {},
+) {
   const blocks = parseTranscript(stem);
   t.true(blocks.length > 0, `lessons/${stem}.md has no transcript blocks`);
   const inputs = blocks.map((b, i) => b.piped ?? typed[i] ?? []);
@@ -54,7 +63,7 @@ export async function checkTranscript(t: ExecutionContext, stem: string, typed: 
   let port: { actual: number; shown: string } | undefined;
 
   for (const [i, block] of blocks.entries()) {
-    const options = { args: block.args, input: inputs[i] ?? [] };
+    const options = { args: block.args, input: inputs[i] ?? [], open: open.includes(i + 1) };
     if (block.expected.startsWith('listening on ')) {
       const s = await server(t, block.script, options);
       port = { actual: s.port, shown: /:(\d+)\n|$/.exec(block.expected)?.[1] ?? '' };
