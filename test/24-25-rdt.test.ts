@@ -75,8 +75,9 @@ for (const window of [1, 64]) {
       const s = await client(t, SENDER, r, { args });
       const received = await r.proc;
       const seconds = (performance.now() - started) / 1000;
-      t.is(s.exitCode, 0, s.stderr);
-      t.is(received.exitCode, 0, received.stderr);
+      const both = `sender: ${s.stderr}; receiver: ${received.stderr} (${seconds.toFixed(1)} s)`;
+      t.is(s.exitCode, 0, both);
+      t.is(received.exitCode, 0, both);
       t.is(sha256(readFileSync(out)), sha256(file), 'the same SHA-256');
       t.false(existsSync(`${out}.part`), 'no .part left');
       const [, sent = 0, again = 0, dropped = ''] = STATS.exec(s.stderr) ?? [];
