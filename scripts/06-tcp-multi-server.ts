@@ -37,7 +37,7 @@ async function main() {
     if (res === undefined) continue; // this client left before saying anything: take the next
     if (res === 'bye') break;
     console.log('收到', res);
-    const gone = received.next(); // the client's end, noticed even at the keyboard: see input()
+    const gone = rest(received); // the client's end, noticed even at the keyboard: see input()
     let info = await input('请输入>>>', gone);
     while (info === '') info = await input('请输入>>>', gone); // send(b'') sends nothing
     if (info === null) continue; // the client left while we waited: serve the next one
@@ -77,6 +77,12 @@ async function recv(next: Promise<IteratorResult<string>>): Promise<string | und
     // a reset: keep() has said so on stderr
   }
   return undefined;
+}
+
+/** What the client sends after its message, read and dropped (the listing never reads it), so
+ * that its end is seen at once, not queued behind those bytes: done at the end, throws at a reset. */
+async function rest(received: AsyncIterator<string>): Promise<IteratorResult<string>> {
+  for (let r = await received.next(); ; r = await received.next()) if (r.done) return r;
 }
 
 function flags(defaultPort: number) {

@@ -4,6 +4,7 @@ import test from 'ava';
 import {
   assertNoStack,
   client,
+  dial,
   listenBacklog,
   type Proc,
   RUNNER,
@@ -110,6 +111,22 @@ test('end of input at the server prompt closes the served and the waiting client
   const done = await s.proc;
   t.is(done.exitCode, 0);
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n收到 from A\n请输入>>>`);
+});
+
+test('a client that sends more after its message, then leaves at the prompt, is noticed at once', async (t) => {
+  // As nc does when a student types two lines and presses Ctrl+C: the end comes behind bytes the
+  // server never reads, and must not wait there until someone types an answer for nobody.
+  const s = await server(t, SERVER); // stdin open: nothing is typed
+  const peer = await dial(t, s);
+  peer.write('first\n');
+  await waitFor(s.proc, '收到 first\n\n请输入>>>');
+  peer.write('second\n');
+  peer.end();
+  await waitFor(s.proc, '请输入>>>\n(the client closed the connection)\n');
+  const next = client(t, CLIENT, s, { input: ['next one'] });
+  await waitFor(s.proc, '收到 next one\n请输入>>>');
+  s.proc.stdin.end('served\n');
+  t.is((await next).stdout, '请输入>>>served\n(the server closed the connection)');
 });
 
 test('a client that leaves, before its message or at the prompt, does not stop the server; empty lines are not sent', async (t) => {
