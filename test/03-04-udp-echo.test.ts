@@ -6,6 +6,7 @@ import {
   client,
   firstLine,
   occupiedPort,
+  pause,
   scriptPath,
   sendDatagram,
   server,
@@ -155,7 +156,7 @@ test('04 prints any answer, from anyone; one that came while it sat at the promp
   await new Promise((sent) => peer.send('and again', from.port, from.address, sent));
   // Not a wait for readiness: the time a datagram needs to arrive while nobody asks for one.
   // recvfrom() would find it queued in the kernel; so must the script's next read.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await pause(50);
   c.stdin.end('next\n'); // never answered: only the queued datagram can answer it
   const done = await c;
   t.is(done.exitCode, 0, done.stderr);

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import test from 'ava';
-import { client, firstLine, server, start, tcpSockets, waitFor } from './harness.ts';
+import { client, firstLine, server, settled, start, tcpSockets, waitFor } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '05-tcp-reuseaddr-server.ts';
@@ -24,7 +24,7 @@ test('05 closes first, its side waits in TIME_WAIT, and a restart on the same po
   // The side that closed first keeps the connection in TIME_WAIT: the server's, on its own port.
   const timeWait = () =>
     tcpSockets(s.port).some((x) => x.localPort === s.port && x.state === 'TIME_WAIT');
-  for (let i = 0; i < 100 && !timeWait(); i++) await new Promise((r) => setTimeout(r, 20));
+  await settled(timeWait);
   t.true(timeWait(), `no TIME_WAIT socket on port ${s.port}`);
 
   const again = start(t, SERVER, { args: ['--port', String(s.port)] });

@@ -10,6 +10,7 @@ import {
   RUNNER,
   scriptPath,
   server,
+  settled,
   start,
   tcpSockets,
   usagePrefix,
@@ -19,11 +20,6 @@ import { checkTranscript } from './transcript.ts';
 
 const SERVER = '06-tcp-multi-server.ts';
 const CLIENT = '07-tcp-multi-client.ts';
-
-/** Poll until `check()` holds (every 20 ms, at most 2 s); the caller asserts it afterwards. */
-async function until(check: () => boolean) {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-}
 
 /** Resolve once the process has printed `text` on stderr. Call it before the cause happens. */
 function stderrFor(proc: Proc, text: string): Promise<void> {
@@ -83,7 +79,7 @@ test('Node accepts at once: 8 clients connect past listen(3) and the kernel queu
   const listener = () => tcpSockets(s.port).find((x) => x.state === 'LISTEN');
   const accepted = () =>
     tcpSockets(s.port).filter((x) => x.localPort === s.port && x.state === 'ESTABLISHED');
-  await until(() => listener()?.rxQueue === 0 && accepted().length === 8);
+  await settled(() => listener()?.rxQueue === 0 && accepted().length === 8);
   t.is(listener()?.rxQueue, 0, 'no connection is left in the kernel accept queue');
   t.is(accepted().length, 8, 'all 8 connections are established on the server side');
 
@@ -102,7 +98,7 @@ test('end of input at the server prompt closes the served and the waiting client
   await waitFor(s.proc, '收到 from A\n请输入>>>');
   const second = client(t, CLIENT, s, { input: ['from B'] });
   await waitFor(second, '请输入>>>');
-  await until(() => tcpSockets(s.port).find((x) => x.state === 'LISTEN')?.rxQueue === 0);
+  await settled(() => tcpSockets(s.port).find((x) => x.state === 'LISTEN')?.rxQueue === 0);
   s.proc.stdin.end();
   for (const c of [await first, await second]) {
     t.is(c.exitCode, 0);

@@ -8,6 +8,7 @@ import test from 'ava';
 import {
   assertNoStack,
   client,
+  pause,
   RUNNER,
   root,
   scriptPath,
@@ -112,7 +113,7 @@ test('11 keeps a datagram that came while it sat at the prompt: its next read re
   peer.send('first answer', from.port, from.address);
   await waitFor(c, `first answer\n${PROMPT}`);
   await new Promise((sent) => peer.send('its twin', from.port, from.address, sent));
-  await new Promise((resolve) => setTimeout(resolve, 50)); // as in 03-04: time to arrive unasked
+  await pause(50); // as in 03-04: time to arrive unasked
   c.stdin.end('second\n'); // never answered: only the queued datagram can answer it
   const done = await c;
   t.is(done.exitCode, 0, done.stderr);

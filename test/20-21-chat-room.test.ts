@@ -211,7 +211,7 @@ test('a client that stops reading is cut off past 64 KiB of unsent output; the o
   while (!cutOff && sent < 20_000) {
     for (let i = 0; i < 100; i++) talker.socket.write(`${line}\n`);
     sent += 100;
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await pause(1);
   }
   t.true(cutOff, `the others were told, after ${sent} lines of 1 KB`);
   await waitFor(s.proc, 'slow was too slow and was disconnected\n');

@@ -262,6 +262,12 @@ export async function until(seen: () => string, text: string | RegExp, what = 't
   }
 }
 
+/** Poll `check()` every 20 ms until it holds, for at most 2 s; the caller asserts it afterwards
+ * (for a state the kernel reaches by itself, as `ss` or /proc show it). */
+export async function settled(check: () => boolean) {
+  for (let i = 0; i < 100 && !check(); i++) await pause(20);
+}
+
 /** A raw TCP (or UNIX) socket to a server, as `nc` is: its errors ignored, closed at teardown. */
 export async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
   const socket = s.path ? connect(s.path) : connect(s.port, host);

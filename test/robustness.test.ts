@@ -417,7 +417,7 @@ for (const row of is('tcp-server', 'unix-server')) {
     const message = Buffer.from('你好, 世界');
     const bytes = wire(message);
     peer.write(bytes.subarray(0, bytes.length - 8)); // cuts 界 (3 bytes) and 世 (3 bytes)
-    await new Promise((resolve) => setTimeout(resolve, 50)); // a gap, so the reads are two
+    await pause(50); // a gap, so the reads are two
     peer.write(bytes.subarray(bytes.length - 8));
     await waitFor(s.proc, '界');
     t.false((await waitFor(s.proc, '界')).includes('\uFFFD'), 'no replacement characters');
@@ -560,7 +560,7 @@ for (const row of is('udp-client')) {
     // The one documented exception (lesson 09): no refusal reaches it, so it waits for an
     // answer as the listing does, until Ctrl+C. Elsewhere the refusal comes within milliseconds.
     await waitFor(c, row.prompt ?? '');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await pause(500);
     t.is(c.exitCode, null, 'still waiting for the answer');
     c.kill('SIGINT');
     const done = await c;
