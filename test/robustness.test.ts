@@ -434,7 +434,10 @@ for (const row of is('tcp-server', 'unix-server')) {
     peer.on('data', () => {}); // take the answers, whatever they are
     const seen = await waitFor(s.proc, 'THE END');
     const printed = seen.replace(/^listening on .*\n/, '').replace(/请输入:\n>>>|\n/g, '');
-    t.is(printed.length, message.length, 'every byte');
+    let at = 0; // where the printed text first differs from the message, to show on a failure
+    while (at < printed.length && printed[at] === message.toString('latin1', at, at + 1)) at++;
+    const there = JSON.stringify(printed.slice(Math.max(0, at - 20), at + 40));
+    t.is(printed.length, message.length, `every byte (first difference at ${at}: ${there})`);
     t.true(printed === message.toString(), 'in order');
     peer.end();
   });
