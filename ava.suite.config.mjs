@@ -1,24 +1,39 @@
 // The configuration `npm test` runs the suite with (see test/suite.mjs): the test files bundled
 // to JavaScript once, run in worker threads. `npx ava test/NAME.test.ts` uses package.json's
 // configuration instead: the TypeScript through tsx, one process per file.
+import { availableParallelism } from 'node:os';
+
 export default {
   files: [`${process.env.KIT_TEST_BUILD ?? '.test-build'}/*.test.mjs`], // set by test/suite.mjs
   workerThreads: true,
-  // Four files at once on two cores: most of a file's time is spent waiting on its processes
-  // (24-25: 8 s of wall time for 2.5 s of CPU), so two at a time left a core idle: 22-25 s
-  // against 24.6-25.3 s, three runs each. test:runtimes runs two at a time, and tsx's one
-  // (KIT_AVA_CONCURRENCY): a start costs more there, and timed tests need the CPU they measure.
-  concurrency: Number(process.env.KIT_AVA_CONCURRENCY ?? 4),
-  // The timed files first (24-25's 1 MiB transfers, 22-23's pings) and the bad-input matrix last:
-  // started beside the matrix's 16 processes at a time, 25's --window 1 transfer took 5 to 9.5 s
-  // of its 12 (2 s alone); beside the small files, 4.2 to 5.7 s.
-  sortTestFiles: (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  // Two test files per core the machine gives this process (four on the kit's two cores): most of
+  // a file's time is spent waiting on its processes (24-25: several seconds of wall time for one
+  // of CPU), so one a core leaves the cores idle. On two cores, four files at once took 22 s
+  // against 25 s with two. test:runtimes sets fewer (KIT_AVA_CONCURRENCY): a start costs more there.
+  concurrency: Number(process.env.KIT_AVA_CONCURRENCY ?? 2 * availableParallelism()),
+  // The longest files first, so that the last to finish is a short one. This is for the wall time
+  // only: no test asserts speed, so no file's result depends on what runs beside it. KIT_SHUFFLE=N
+  // orders the files at random (seed N) instead, to show it.
+  sortTestFiles: process.env.KIT_SHUFFLE
+    ? (a, b) => shuffled(a) - shuffled(b)
+    : (a, b) => rank(a) - rank(b) || a.localeCompare(b),
   nodeArguments: ['--enable-source-maps'],
-  timeout: '30s',
+  // A file that reports no result for this long has hung (ava restarts the clock at every result);
+  // on a quiet machine the longest test takes about 3 s.
+  timeout: '60s',
 };
 
 function rank(file) {
-  if (file.includes('robustness')) return 99;
-  const i = ['24-25-rdt', '22-23-udp-ping'].findIndex((f) => file.includes(f));
+  const i = ['robustness', '24-25-rdt', '22-23-udp-ping', '20-21-chat'].findIndex((f) =>
+    file.includes(f),
+  );
   return i === -1 ? 50 : i;
+}
+
+/** A stable random position for a file name, from KIT_SHUFFLE's seed (FNV-1a of seed and name). */
+function shuffled(file) {
+  let h = 0x811c9dc5;
+  for (const c of `${process.env.KIT_SHUFFLE}:${file}`)
+    h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return h >>> 0;
 }

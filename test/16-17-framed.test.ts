@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { connect } from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import './as-library.ts'; // before the script: its functions, without running it
 import { encode } from '../scripts/16-framed-server.ts';
 import {
   assertNoStack,
   client,
+  dial,
   peerServer,
+  printedSoFar,
   read,
+  type Server,
   scriptPath,
   server,
   start,
   usagePrefix,
+  write,
 } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
@@ -89,55 +91,55 @@ function* randomMessages(count: number, maxBytes: number) {
 
 // The sender here is the test itself, with the encoder exported by 16, over a real socket: the
 // test then knows every byte it sent and digests them on its own, and no keyboard-reading layer
-// sits in between. 17's own --batch path is tested below with 300 messages.
-test('end to end: 10,000 messages of 0 to 64 KiB reach 16 --digest whole and in order', async (t) => {
+// sits in between. 17's own --batch path is tested below. How fast is `npm run bench`'s question.
+test('end to end: 1,000 messages of 0 to 64 KiB reach 16 --digest whole and in order', async (t) => {
   const s = await server(t, SERVER, { args: ['--digest'] });
-  const sock = connect(s.port, '127.0.0.1');
-  await once(sock, 'connect');
+  const sock = await dial(t, s);
   const expected = createHash('sha256');
   let bytes = 0;
-  for (const message of randomMessages(10_000, 64 * 1024)) {
+  for (const message of randomMessages(1000, 64 * 1024)) {
     expected.update(message).update('\n');
     bytes += message.length;
-    if (!sock.write(encode(message))) await once(sock, 'drain');
+    await write(sock, encode(message), () => `16 ${printedSoFar(s.proc)}`);
   }
   sock.end();
   const done = await s.proc;
   t.is(done.exitCode, 0, done.stderr);
   const digest = expected.digest('hex');
-  t.is(done.stdout.split('\n')[1], `received 10000 messages, ${bytes} bytes, sha256 ${digest}`);
+  t.is(done.stdout.split('\n')[1], `received 1000 messages, ${bytes} bytes, sha256 ${digest}`);
 });
 
-test('17 --batch sends 300 lines of up to 64 KiB, every one whole and in order', async (t) => {
+test('17 --batch sends 100 lines of up to 64 KiB, every one whole and in order', async (t) => {
   const s = await server(t, SERVER, { args: ['--digest'] });
   const c = client(t, CLIENT, s, { args: ['--batch'] }); // stdin left open: fed below
   const expected = createHash('sha256');
   let bytes = 0;
-  for (const message of randomMessages(300, 64 * 1024)) {
+  for (const message of randomMessages(100, 64 * 1024)) {
     expected.update(message).update('\n');
     bytes += message.length;
-    c.stdin.write(message);
-    if (!c.stdin.write('\n')) await once(c.stdin, 'drain');
+    await write(
+      c.stdin,
+      Buffer.concat([message, Buffer.from('\n')]),
+      () => `17 ${printedSoFar(c)}`,
+    );
   }
   c.stdin.end();
   const [sent, done] = await Promise.all([c, s.proc]);
   t.is(sent.exitCode, 0, sent.stderr);
   const digest = expected.digest('hex');
-  t.is(done.stdout.split('\n')[1], `received 300 messages, ${bytes} bytes, sha256 ${digest}`);
+  t.is(done.stdout.split('\n')[1], `received 100 messages, ${bytes} bytes, sha256 ${digest}`);
 });
 
 /** Send raw bytes to a 16 server, then close: how a broken or foreign client looks to it. */
-async function rawClient(port: number, ...chunks: Buffer[]) {
-  const peer = connect(port, '127.0.0.1');
-  await once(peer, 'connect');
+async function rawClient(t: ExecutionContext, s: Server, ...chunks: Buffer[]) {
+  const peer = await dial(t, s); // the server may reset the connection as it exits: dial() keeps it
   for (const chunk of chunks) peer.write(chunk);
   peer.end();
-  peer.on('error', () => {}); // the server may reset the connection as it exits
 }
 
 test('a client that does not speak the framing is refused in one line, exit 1', async (t) => {
   const s = await server(t, SERVER);
-  await rawClient(s.port, Buffer.from('hello\n')); // what lesson 02's client would send
+  await rawClient(t, s, Buffer.from('hello\n')); // what lesson 02's client would send
   const done = await s.proc;
   t.is(done.exitCode, 1);
   t.is(
@@ -150,7 +152,7 @@ test('a client that does not speak the framing is refused in one line, exit 1', 
 test('a frame cut short by the end of the stream is reported, not dropped, exit 1', async (t) => {
   const s = await server(t, SERVER, { input: ['ok'] });
   const whole = Buffer.from([0, 0, 0, 2, 0x68, 0x69]); // "hi"
-  await rawClient(s.port, whole, Buffer.from([0, 0, 0, 10]), Buffer.from('abc'));
+  await rawClient(t, s, whole, Buffer.from([0, 0, 0, 10]), Buffer.from('abc'));
   const done = await s.proc;
   t.is(done.exitCode, 1);
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\nhi\n请输入:\n>>>`);

@@ -24,14 +24,16 @@ import {
 } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
-/** The tests that time themselves run one at a time, ahead of the rest of the file: with every test
- * of the file starting its processes at once, on a slow day, a 1 MiB transfer passed the 15 s
- * that its processes may live, and under tsx (about 1 s of CPU a script start) start-ups passed 5 s. */
-const timed = test.serial;
-
+/**
+ * A transfer's speed is not tested here: it depends on the machine and on everything else it
+ * runs. `npm run bench:rdt` measures it (lesson 25's table). The transfers here are small, and
+ * what they check holds however slowly the processes are scheduled.
+ */
 const RECEIVER = '24-rdt-receiver.ts';
 const SENDER = '25-rdt-sender.ts';
 const [DATA, ACK, FIN] = [0x44, 0x41, 0x46];
+/** A data datagram's payload, lesson 24: a file of B bytes takes ceil(B / 1200) and a FIN. */
+const PAYLOAD = 1200;
 
 /** A datagram as lesson 24 draws it. */
 function packet(type: number, seq: number, data: Buffer | string = '') {
@@ -56,43 +58,33 @@ const STATS = /: (\d+) datagrams sent, (\d+) retransmitted, dropped: (.+)$/;
 // ---- the transfer ------------------------------------------------------------------------------
 
 for (const window of [1, 64]) {
-  timed(
-    `1 MiB through 30 % losses on both ends, --window ${window}: byte for byte, in 12 s`,
-    async (t) => {
-      // The bound is on the transfer, as the sender times it (first datagram to last ACK). Measured
-      // on the shared 2-core machine: 2.1 to 2.4 s with --window 1 alone (about 900 timeouts of 2 to
-      // 3 ms), 4.4 to 5.8 s with the rest of this file and lesson 26's test beside it (the RTO
-      // grows with a loaded machine's jitter); 0.5 to 1.5 s with 64. With the start-ups and the
-      // receiver's 1 s linger the test took 3.3 to 11.5 s; each process's own limit is 15 s. On a
-      // day when the machine ran 2.4 times slower, --window 1 took 8.4 s under Deno: hence 12.
-      const dir = folder(t);
-      const file = randomBytes(2 ** 20);
-      writeFileSync(join(dir, 'in.bin'), file);
-      const started = performance.now();
-      const out = join(dir, 'out.bin');
-      const r = await server(t, RECEIVER, { args: ['--out', out, '--loss', '0.3'] });
-      const args = ['--file', join(dir, 'in.bin'), '--window', `${window}`, '--loss', '0.3'];
-      const s = await client(t, SENDER, r, { args });
-      const received = await r.proc;
-      const seconds = (performance.now() - started) / 1000;
-      const both = `sender: ${s.stderr}; receiver: ${received.stderr} (${seconds.toFixed(1)} s)`;
-      t.is(s.exitCode, 0, both);
-      t.is(received.exitCode, 0, both);
-      t.is(sha256(readFileSync(out)), sha256(file), 'the same SHA-256');
-      t.false(existsSync(`${out}.part`), 'no .part left');
-      const [, sent = 0, again = 0, dropped = ''] = STATS.exec(s.stderr) ?? [];
-      t.regex(s.stderr, /^sent 1048576 bytes in [\d.]+ s \([\d.]+ MB\/s\): /);
-      t.true(Number(again) > 100 && Number(sent) >= 874 + Number(again), s.stderr);
-      t.regex(dropped, /^\d+ lost on purpose$/);
-      t.regex(
-        received.stderr,
-        new RegExp(`^received 1048576 bytes into ${out}: \\d+ datagrams sent`),
-      );
-      const transfer = Number(/ in ([\d.]+) s /.exec(s.stderr)?.[1]);
-      t.true(transfer < 12, `the transfer took ${transfer} s`);
-      t.log(`--window ${window}: ${seconds.toFixed(1)} s in all; sender: ${s.stderr}`);
-    },
-  );
+  test(`64 KiB through 30 % losses on both ends, --window ${window}: byte for byte`, async (t) => {
+    const dir = folder(t);
+    const file = randomBytes(64 * 1024);
+    writeFileSync(join(dir, 'in.bin'), file);
+    const out = join(dir, 'out.bin');
+    const r = await server(t, RECEIVER, { args: ['--out', out, '--loss', '0.3'] });
+    const args = ['--file', join(dir, 'in.bin'), '--window', `${window}`, '--loss', '0.3'];
+    const s = await client(t, SENDER, r, { args });
+    const received = await r.proc;
+    const both = `sender: ${s.stderr}; receiver: ${received.stderr}`;
+    t.is(s.exitCode, 0, both);
+    t.is(received.exitCode, 0, both);
+    t.is(sha256(readFileSync(out)), sha256(file), 'the same SHA-256');
+    t.false(existsSync(`${out}.part`), 'no .part left');
+    t.regex(s.stderr, /^sent 65536 bytes in [\d.]+ s \([\d.]+ MB\/s\): /);
+    // Every datagram is sent once, and again only as a copy: what was sent, less the copies, is
+    // the 55 data datagrams and the FIN. With 51 % of exchanges failing, none sent again would
+    // take 56 lucky throws in a row (0.49^56, about 4e-18).
+    const [, sent = 0, again = 0, dropped = ''] = STATS.exec(s.stderr) ?? [];
+    t.is(Number(sent) - Number(again), Math.ceil(file.length / PAYLOAD) + 1, s.stderr);
+    t.true(Number(again) > 0, s.stderr);
+    t.regex(dropped, /^\d+ lost on purpose$/);
+    t.regex(
+      received.stderr,
+      new RegExp(`^received 65536 bytes into ${literally(out)}: \\d+ datagrams sent`),
+    );
+  });
 }
 
 test('standard input to standard output: the listening line goes to stderr', async (t) => {
@@ -119,7 +111,7 @@ test('standard input to standard output: the listening line goes to stderr', asy
     /: (\d+) datagrams sent, (\d+) retransmitted/.exec(done.stderr) ?? [];
   t.true(done.stderr.includes(`received ${bytes} bytes: `), done.stderr);
   // One ACK a datagram, and one more for each copy a busy machine made the sender send too soon
-  t.is(Number(sent) - Number(again), Math.ceil(bytes / 1200) + 1, done.stderr);
+  t.is(Number(sent) - Number(again), Math.ceil(bytes / PAYLOAD) + 1, done.stderr);
 });
 
 test('an empty file: only the FIN goes over, and an empty file comes out', async (t) => {
@@ -182,7 +174,7 @@ test('a sender that vanishes half-way: the receiver gives up, keeps only FILE.pa
       `^the sender went silent for 0\\.5 s after 16 bytes — gave up; they are in ${literally(out)}\\.part, incomplete$`,
     ),
   );
-  t.true(seconds >= 0.45 && seconds < 5, `${seconds} s`);
+  t.true(seconds >= 0.45, `${seconds} s: not before its --give-up`);
   t.false(existsSync(out), 'nothing at --out');
   t.is(readFileSync(`${out}.part`, 'utf8'), 'the first part, ', 'only what came in order');
 });
@@ -232,24 +224,27 @@ test('the sender drops bad ACKs and still finishes on the good ones', async (t) 
   });
   const s = await client(t, SENDER, to, { input: ['a'.repeat(3000)] }); // 3 datagrams and a FIN
   t.is(s.exitCode, 0, s.stderr);
-  // 3 datagrams and a FIN, each answered with 4 bad ACKs before the good one (a retransmission,
-  // on a loaded machine, would be answered the same way: hence \1)
-  t.regex(
-    s.stderr,
-    /: [4-9] datagrams sent, \d+ retransmitted, dropped: (\d+) too short, \1 of unknown type, \1 out of range, \1 damaged$/,
-  );
+  // Each datagram sent, copies too, is answered with 4 bad ACKs before the good one. The sender
+  // reads them all for each of the 4 (it moves on only on the good ACK); those of a copy it may
+  // or may not read before it ends, so each kind is dropped at least 4 times, at most once per
+  // datagram sent. How many copies a busy machine makes it send is the scheduler's affair.
+  const m =
+    /: (\d+) datagrams sent, (\d+) retransmitted, dropped: (\d+) too short, \3 of unknown type, \3 out of range, \3 damaged$/.exec(
+      s.stderr,
+    );
+  const [sent, again, each] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+  t.is(sent - again, 4, s.stderr);
+  t.true(each >= 4 && each <= sent, s.stderr);
 });
 
-timed('a receiver that never answers: the sender gives up after --give-up, exit 1', async (t) => {
+test('a receiver that never answers: the sender gives up after --give-up, exit 1', async (t) => {
   const to = await playReceiver(t, () => {}); // it takes every datagram and says nothing
-  const started = performance.now();
   const s = await client(t, SENDER, to, { args: ['--give-up', '0.5'], input: ['hello'] });
   failsWithOneLine(
     t,
     s,
     /^no answer from 127\.0\.0\.1:\d+ within 0\.5 s — start 24-rdt-receiver\.ts first$/,
   );
-  t.true((performance.now() - started) / 1000 < 5);
 });
 
 test('a receiver that falls silent half-way: the sender says how far it got', async (t) => {

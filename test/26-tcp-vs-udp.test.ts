@@ -38,14 +38,19 @@ function table(stdout: string) {
   );
 }
 
-test('lesson 26 transcript: the --quick table', (t) => checkTranscript(t, '26-tcp-vs-udp'));
+/** 26 makes a folder for 24/25's files in os.tmpdir() and removes it at its end; given the test's
+ * own folder as TMPDIR, a 26 killed half-way (a hang, a failure) leaves nothing behind either. */
+const tmp = (t: ExecutionContext) => ({ TMPDIR: folder(t) });
+
+test('lesson 26 transcript: the --quick table', (t) =>
+  checkTranscript(t, '26-tcp-vs-udp', [], { env: tmp(t) }));
 
 test('--quick measures every row, runs 24 and 25 as child processes, writes the chart', async (t) => {
   // The default runner runs 26 as a stripped copy in a cache folder, without 24 and 25 beside it;
   // tsx runs it where it is. About 3 s: eight processes start, and 24 lingers 1 s after each.
   const runner = RUNNER === 'js' ? 'tsx' : RUNNER;
   const svg = join(folder(t), 'chart.svg');
-  const done = await start(t, SCRIPT, { args: ['--quick', '--svg', svg], runner });
+  const done = await start(t, SCRIPT, { args: ['--quick', '--svg', svg], runner, env: tmp(t) });
   t.is(done.exitCode, 0, done.stderr);
   t.is(done.stderr, '');
   const rows = table(done.stdout);
@@ -73,7 +78,7 @@ test('--quick measures every row, runs 24 and 25 as child processes, writes the 
 test('a copy alone, without 24 and 25 beside it: their rows say "not found"', async (t) => {
   const dir = folder(t);
   copyFileSync(scriptPath(SCRIPT), join(dir, SCRIPT));
-  const done = await start(t, join(dir, SCRIPT), { args: ['--quick'], cwd: dir });
+  const done = await start(t, join(dir, SCRIPT), { args: ['--quick'], cwd: dir, env: tmp(t) });
   t.is(done.exitCode, 0, done.stderr);
   const rows = table(done.stdout);
   for (const label of BULK) t.deepEqual(rows.get(label), ['–', 'not found']);

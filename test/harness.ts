@@ -18,6 +18,7 @@ import {
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { basename, dirname, relative } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { execa, execaSync, type Result, type ResultPromise } from 'execa';
@@ -26,8 +27,13 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
 export const scriptPath = (name: string) => `${root}scripts/${name}`;
 export const read = (relative: string) => readFileSync(`${root}${relative}`, 'utf8');
 
-/** Every process gets this long before it is killed: no test can hang the suite. */
-export const PROCESS_TIMEOUT_MS = 15_000;
+/**
+ * Every process gets this long before it is killed: no test can hang the suite. It catches a
+ * hang and nothing else, so it is many times what any process needs on a quiet machine (the
+ * longest, lesson 26's --quick, takes about 3 s; most take well under 1 s): on a student's busy
+ * laptop everything is slower, and a test asserts what a script does, never how fast.
+ */
+export const PROCESS_TIMEOUT_MS = 60_000;
 
 export type Proc = ResultPromise<{ reject: false }>;
 export type Done = Result<{ reject: false }>;
@@ -145,6 +151,10 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
   proc.stdout.on('data', (chunk: Buffer) =>
     printed.set(proc, printed.get(proc) + decoder.decode(chunk, { stream: true })),
   );
+  complained.set(proc, '');
+  proc.stderr.on('data', (chunk: Buffer) =>
+    complained.set(proc, `${complained.get(proc) ?? ''}${chunk}`),
+  );
   t.teardown(() => {
     proc.kill('SIGKILL');
   });
@@ -195,8 +205,13 @@ export function client(
   return start(t, name, { ...options, args: to ? withPort(args, to.port) : args });
 }
 
-/** Everything each process has printed on stdout so far. */
+/** Everything each process has printed on stdout, and on stderr, so far. */
 const printed = new WeakMap<Proc, string>();
+const complained = new WeakMap<Proc, string>();
+
+/** What a process has printed so far, both streams, for a failure's message. */
+export const printedSoFar = (proc: Proc) =>
+  `stdout: ${JSON.stringify((printed.get(proc) ?? '').slice(-300))}; stderr: ${JSON.stringify(complained.get(proc) ?? '')}`;
 
 /** Resolve with stdout so far once it contains `text`; reject if the process ends first. */
 export function waitFor(proc: Proc, text: string): Promise<string> {
@@ -268,13 +283,49 @@ export async function settled(check: () => boolean) {
   for (let i = 0; i < 100 && !check(); i++) await pause(20);
 }
 
-/** A raw TCP (or UNIX) socket to a server, as `nc` is: its errors ignored, closed at teardown. */
+/**
+ * A raw TCP (or UNIX) socket to a server, as `nc` is, closed at teardown. Its errors never reach
+ * the test as an uncaught exception (which would end every test of the file): a reset or a broken
+ * pipe from a server the test started is kept, and `write()` reports it where it happens.
+ */
 export async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
   const socket = s.path ? connect(s.path) : connect(s.port, host);
-  socket.on('error', () => {}); // a bad or a vanishing client: errors are fine
+  socket.on('error', (err) => peerErrors.set(socket, err)); // a bad or a vanishing client
   t.teardown(() => socket.destroy());
   await once(socket, 'connect');
   return socket;
+}
+
+const peerErrors = new WeakMap<Writable, Error>();
+
+/**
+ * Write to a socket or to a process's stdin, waiting while its buffer is full, as a well-behaved
+ * sender does. If the other end goes away first (a reset, a broken pipe, a process that ended),
+ * it rejects with what happened and `context()` (say, the server's stderr) instead of waiting
+ * for a 'drain' that never comes.
+ */
+export async function write(
+  stream: Writable,
+  chunk: string | Uint8Array,
+  context: () => string = () => '',
+): Promise<void> {
+  const gone = (why: string) => new Error(`the other end went away (${why}) ${context()}`.trim());
+  if (stream.destroyed || stream.writableEnded)
+    throw gone(peerErrors.get(stream)?.message ?? 'closed');
+  if (stream.write(chunk)) return;
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(stream, 'drain', { signal: ac.signal }),
+      once(stream, 'close', { signal: ac.signal }).then(() => {
+        throw gone(peerErrors.get(stream)?.message ?? 'closed');
+      }),
+    ]);
+  } catch (err) {
+    throw (err as Error).message.startsWith('the other end') ? err : gone((err as Error).message);
+  } finally {
+    ac.abort();
+  }
 }
 
 /** A port that nothing listens on: bound by the kernel, then released. */

@@ -45,6 +45,16 @@ function run(command, argv, output = 'inherit') {
   });
 }
 
+// The type check first, so that it has the machine to itself while the lint runs and the tests
+// are bundled, and is well ahead before the tests take every core (cold, it needs about 5 s of CPU).
+const typecheckStarted = performance.now();
+const typecheck = checks
+  ? run('node_modules/.bin/tsc', ['--noEmit', '-p', '.'], 'pipe').then((result) => ({
+      ...result,
+      seconds: (performance.now() - typecheckStarted) / 1000,
+    }))
+  : undefined;
+
 if (checks) {
   const lint = await run('node_modules/.bin/biome', ['check', '--error-on-warnings', '.']);
   if (lint.code !== 0) process.exit(lint.code);
@@ -71,10 +81,10 @@ await build({
   logLevel: 'warning',
 });
 
-const typecheck = checks
-  ? run('node_modules/.bin/tsc', ['--noEmit', '-p', '.'], 'pipe')
-  : undefined;
 const ava = await run('node_modules/.bin/ava', ['--config', 'ava.suite.config.mjs']);
 const types = await typecheck;
-if (types) process.stdout.write(types.code === 0 ? 'type check: no errors\n' : types.text);
+if (types) {
+  const took = `(${types.seconds.toFixed(1)} s from the start)`;
+  process.stdout.write(types.code === 0 ? `type check: no errors ${took}\n` : types.text);
+}
 process.exit(ava.code || types?.code || 0);

@@ -48,12 +48,13 @@ function parseTranscript(stem: string): Block[] {
  * Run every block of a lesson's transcript and compare each terminal with the lesson. `typed[i]`
  * is what is typed in terminal i + 1 (unless a printf feeds it); then its input ends, as at
  * Ctrl+D, except in the terminals `open` lists (numbered from 1, as the lesson numbers them).
+ * `env` is added to every process's environment.
  */
 export async function checkTranscript(
   t: ExecutionContext,
   stem: string,
   typed: string[][] = [],
-  { open = [] }: { open?: number[] } = {},
+  { open = [], env }: { open?: number[]; env?: Record<string, string> } = {},
 ) {
   const blocks = parseTranscript(stem);
   t.true(blocks.length > 0, `lessons/${stem}.md has no transcript blocks`);
@@ -63,7 +64,7 @@ export async function checkTranscript(
   let port: { actual: number; shown: string } | undefined;
 
   for (const [i, block] of blocks.entries()) {
-    const options = { args: block.args, input: inputs[i] ?? [], open: open.includes(i + 1) };
+    const options = { args: block.args, input: inputs[i] ?? [], open: open.includes(i + 1), env };
     if (block.expected.startsWith('listening on ')) {
       const s = await server(t, block.script, options);
       port = { actual: s.port, shown: /:(\d+)\n|$/.exec(block.expected)?.[1] ?? '' };
