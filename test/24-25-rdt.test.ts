@@ -12,14 +12,17 @@ import { crc32 } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import {
   client,
+  drained,
   failsWithOneLine,
   freePort,
+  isMarker,
   RUNNER,
   root,
   scriptPath,
   server,
   start,
   udpSocket,
+  until,
   usagePrefix,
 } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
@@ -131,13 +134,19 @@ async function receiver(t: ExecutionContext, flags: string[] = []) {
   const r = await server(t, RECEIVER, { args: ['--out', out, ...flags] });
   const peer = await udpSocket(t);
   const acks: Buffer[] = [];
-  peer.on('message', (m: Buffer) => acks.push(m));
+  peer.on('message', (m: Buffer) => isMarker(m) || acks.push(m));
+  /** What the receiver sent, once it has exited and the test has read all of it. */
+  const answered = async () => {
+    const done = await r.proc;
+    await drained(peer);
+    return done;
+  };
   const send = (...datagrams: Buffer[]) => datagrams.map((d) => peer.send(d, r.port, '127.0.0.1'));
-  return { r, out, peer, acks, send };
+  return { r, out, peer, acks, send, answered };
 }
 
 test('the receiver drops what is malformed, damaged, unknown, out of range or not from its sender', async (t) => {
-  const { r, out, acks, send } = await receiver(t);
+  const { r, out, acks, send, answered } = await receiver(t);
   const damaged = packet(DATA, 0, 'bad');
   damaged.writeUInt8(damaged.readUInt8(10) ^ 0x01, 10); // one bit flipped in the data: the CRC-32 no longer matches
   send(Buffer.from('hi'), damaged, packet(0x58, 0, 'X'), packet(DATA, 0xfffffff0, 'far'));
@@ -150,7 +159,7 @@ test('the receiver drops what is malformed, damaged, unknown, out of range or no
   send(...Array.from({ length: 100 }, () => packet(DATA, 0, 'hello, ')));
   await new Promise((sent) => setTimeout(sent, 200));
   send(packet(FIN, 2));
-  const done = await r.proc;
+  const done = await answered();
   t.is(done.exitCode, 0, done.stderr);
   t.is(readFileSync(out, 'utf8'), 'hello, world', 'in order, each byte once, nothing else');
   const [, sent = '', again = '', dropped = ''] = STATS.exec(done.stderr) ?? [];
@@ -180,18 +189,18 @@ test('a sender that vanishes half-way: the receiver gives up, keeps only FILE.pa
 });
 
 test('a FIN before the data is complete is out of range; its ACK never comes', async (t) => {
-  const { r, acks, send } = await receiver(t, ['--give-up', '0.5']);
+  const { acks, send, answered } = await receiver(t, ['--give-up', '0.5']);
   send(packet(DATA, 1, 'second'), packet(FIN, 2));
-  failsWithOneLine(t, await r.proc, /^the sender went silent for 0\.5 s after 0 bytes/);
+  failsWithOneLine(t, await answered(), /^the sender went silent for 0\.5 s after 0 bytes/);
   t.deepEqual(acks.map(seqOf), [1]);
 });
 
 test('the last ACK lost: the receiver answers the FIN again while it lingers', async (t) => {
-  const { r, acks, send } = await receiver(t);
+  const { acks, send, answered } = await receiver(t);
   send(packet(DATA, 0, 'x'), packet(FIN, 1));
-  await new Promise((later) => setTimeout(later, 300)); // as if the ACK of the FIN were lost
-  send(packet(FIN, 1));
-  const done = await r.proc;
+  await until(() => `${acks.length}`, '2', 'the test'); // both ACKs came: as if the FIN's were lost
+  send(packet(FIN, 1)); // while the receiver lingers (1 s)
+  const done = await answered();
   t.is(done.exitCode, 0);
   t.deepEqual(acks.map(seqOf), [0, 1, 1]);
   t.regex(done.stderr, /: 3 datagrams sent, 1 retransmitted, dropped: none$/);

@@ -59,12 +59,9 @@ test('--quick measures every row, runs 24 and 25 as child processes, writes the 
     t.true(Number(p50) > 0 && Number(p99) >= Number(p50), `${label}: ${p50} ${p99}`);
   }
   t.true(Number(rows.get('TCP, 4 MiB')?.[0]) > 0, 'TCP bulk');
-  // Nagle's algorithm holds the second small write until the first is acknowledged, and Linux
-  // delays that ACK by 40 ms. Bun sets TCP_NODELAY on every socket, and its setNoDelay(false)
-  // does not clear it (strace shows no setsockopt with 0): there the row is as fast as the next.
-  const nagle = Number(rows.get('TCP, 2 small writes, setNoDelay(false)')?.[0]);
-  if (RUNNER === 'bun') t.true(nagle < 10_000, `Bun: ${nagle} µs`);
-  else t.true(nagle > 30_000, `${nagle} µs: the delayed ACK`);
+  // How slow Nagle's row is (a delayed ACK of about 40 ms here, nothing under Bun, which sets
+  // TCP_NODELAY on every socket) is the lesson's to say and `npm run bench:udp`'s to measure: on a
+  // busy machine the first write's ACK may come back before the second write is made.
   for (const label of BULK) {
     const [rate = '', again = ''] = rows.get(label) ?? [];
     t.true(Number(rate) > 0 && /^\d+$/.test(again), `${label}: ${rate} ${again}`);

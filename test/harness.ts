@@ -267,20 +267,27 @@ export function failsWithOneLine(t: ExecutionContext, done: Done, pattern: RegEx
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolve once `seen()` holds `text` (a string, or a pattern it matches); reject after 10 s,
- * saying what `what` showed instead. For text that arrives on a socket rather than a stdout. */
+/** Resolve once `seen()` holds `text` (a string, or a pattern it matches); reject after 30 s,
+ * saying what `what` showed instead (its end). For text that arrives on a socket rather than a
+ * stdout. The 30 s catch a hang: on a quiet machine the longest wait is well under a second. */
 export async function until(seen: () => string, text: string | RegExp, what = 'the socket') {
   const holds = () => (typeof text === 'string' ? seen().includes(text) : text.test(seen()));
-  for (let waited = 0; !holds(); waited += 5) {
-    if (waited > 10_000) throw new Error(`${what} never showed ${text}: ${JSON.stringify(seen())}`);
+  const began = performance.now();
+  while (!holds()) {
+    if (performance.now() - began > 30_000) {
+      const tail = seen().slice(-300);
+      throw new Error(`${what} never showed ${text}; it ended with ${JSON.stringify(tail)}`);
+    }
     await pause(5);
   }
 }
 
-/** Poll `check()` every 20 ms until it holds, for at most 2 s; the caller asserts it afterwards
- * (for a state the kernel reaches by itself, as `ss` or /proc show it). */
+/** Poll `check()` every 20 ms until it holds, for at most 10 s; the caller asserts it afterwards
+ * (for a state the kernel reaches by itself, as `ss` or /proc show it, once a process has acted:
+ * on a busy machine the process may act late). */
 export async function settled(check: () => boolean) {
-  for (let i = 0; i < 100 && !check(); i++) await pause(20);
+  const began = performance.now();
+  while (!check() && performance.now() - began < 10_000) await pause(20);
 }
 
 /**
@@ -435,6 +442,30 @@ export async function udpSocket(t: ExecutionContext, host = '127.0.0.1'): Promis
     }
   });
   return socket;
+}
+
+/** The datagram `drained()` sends itself: a test's own 'message' handler ignores it. */
+export const isMarker = (datagram: Buffer) => datagram.toString('latin1').startsWith('\0drained ');
+
+/**
+ * Resolve once every datagram that reached `socket` before now has been handed to its 'message'
+ * handlers. A socket's receive queue is first in, first out, so a datagram it sends to itself
+ * arrives behind all of them. After a peer process has exited, everything it sent is queued; but
+ * on a busy machine the test may hear of the exit before it has read them.
+ */
+export async function drained(socket: DgramSocket): Promise<void> {
+  const marker = Buffer.from(`\0drained ${process.hrtime.bigint()}`, 'latin1');
+  const arrived = new Promise<void>((resolve) => {
+    const check = (datagram: Buffer) => {
+      if (!datagram.equals(marker)) return;
+      socket.off('message', check);
+      resolve();
+    };
+    socket.on('message', check);
+  });
+  const { address, port } = socket.address();
+  socket.send(marker, port, address);
+  await arrived;
 }
 
 /**
