@@ -35,6 +35,14 @@ export const read = (relative: string) => readFileSync(`${root}${relative}`, 'ut
  */
 export const PROCESS_TIMEOUT_MS = 60_000;
 
+/**
+ * Whoever owns what the harness starts, and cleans it up: ava's `t` in a test, the checker's own
+ * context in `npm run check` (check/), which runs the same starts and waits on a student's file.
+ */
+export interface Owner {
+  teardown(fn: () => unknown): void;
+}
+
 export type Proc = ResultPromise<{ reject: false }>;
 export type Done = Result<{ reject: false }>;
 
@@ -56,6 +64,9 @@ export interface StartOptions {
   /** Run it in a pseudo-terminal this many columns wide (test/fixtures/term.py): stdin is
    * typed at it, stdout is what it writes to the screen, escape codes and all. */
   terminal?: number;
+  /** Start it as the leader of a process group of its own, and kill the whole group at teardown:
+   * for a program the kit did not write (the checker's student file), which may start others. */
+  group?: boolean;
 }
 
 /**
@@ -123,8 +134,8 @@ const { NODE_EXTRA_CA_CERTS: _unused, ...childEnv } = process.env;
  * Start a script as a real process (see `command`), with a time limit and a kill at teardown.
  * `name` is a file in `scripts/`, or an absolute path (a copy of a script elsewhere).
  */
-export function start(t: ExecutionContext, name: string, options: StartOptions = {}): Proc {
-  const { input, open, args = [], env, npx, runner, terminal } = options;
+export function start(t: Owner, name: string, options: StartOptions = {}): Proc {
+  const { input, open, args = [], env, npx, runner, terminal, group } = options;
   const path = name.startsWith('/') ? name : scriptPath(name);
   const started = npx ? ['npx', 'tsx', path] : command(path, runner);
   const term = terminal ? ['python3', `${root}test/fixtures/term.py`] : [];
@@ -143,6 +154,7 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
       ...env,
     },
     stdin: 'pipe',
+    detached: group === true,
     ...(input && !open ? { input: lines(input) } : {}),
   }) as Proc;
   if (input && open) proc.stdin.write(lines(input));
@@ -156,9 +168,19 @@ export function start(t: ExecutionContext, name: string, options: StartOptions =
     complained.set(proc, `${complained.get(proc) ?? ''}${chunk}`),
   );
   t.teardown(() => {
+    if (group && proc.pid) killGroup(proc.pid);
     proc.kill('SIGKILL');
   });
   return proc;
+}
+
+/** SIGKILL to every process of group `pid` (a `group: true` start), if any is left. */
+export function killGroup(pid: number) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group has ended already
+  }
 }
 
 export const lines = (input: string[]) => input.map((line) => `${line}\n`).join('');
@@ -174,11 +196,7 @@ export interface Server {
 }
 
 /** Start a server on `--port 0` and resolve once it prints `listening on …` as its first line. */
-export async function server(
-  t: ExecutionContext,
-  name: string,
-  options: StartOptions = {},
-): Promise<Server> {
+export async function server(t: Owner, name: string, options: StartOptions = {}): Promise<Server> {
   const args = options.args ?? [];
   const unix = takesPath(name);
   const proc = start(t, name, { ...options, args: unix ? withPath(t, args) : withPort(args, 0) });
@@ -195,7 +213,7 @@ export async function server(
 
 /** Run a client against a server to the end and return what it printed. */
 export function client(
-  t: ExecutionContext,
+  t: Owner,
   name: string,
   to: { port: number; path?: string } | undefined,
   options: StartOptions = {},
@@ -295,7 +313,7 @@ export async function settled(check: () => boolean) {
  * the test as an uncaught exception (which would end every test of the file): a reset or a broken
  * pipe from a server the test started is kept, and `write()` reports it where it happens.
  */
-export async function dial(t: ExecutionContext, s: Server, host = '127.0.0.1'): Promise<Socket> {
+export async function dial(t: Owner, s: Server, host = '127.0.0.1'): Promise<Socket> {
   const socket = s.path ? connect(s.path) : connect(s.port, host);
   socket.on('error', (err) => peerErrors.set(socket, err)); // a bad or a vanishing client
   t.teardown(() => socket.destroy());
@@ -353,7 +371,7 @@ export async function freePort(protocol: 'tcp' | 'udp' = 'tcp'): Promise<number>
  * starts with `/` is a UNIX socket path (lesson 19's server): it listens there instead.
  */
 export async function peerServer(
-  t: ExecutionContext,
+  t: Owner,
   onConnection: (socket: Socket) => void,
   host = '127.0.0.1',
 ): Promise<{ port: number; path?: string }> {
@@ -367,7 +385,7 @@ export async function peerServer(
 }
 
 /** Occupy a port on loopback, TCP or UDP, for the length of the test. */
-export async function occupiedPort(t: ExecutionContext, protocol: 'tcp' | 'udp' = 'tcp') {
+export async function occupiedPort(t: Owner, protocol: 'tcp' | 'udp' = 'tcp') {
   const holder =
     protocol === 'tcp'
       ? createServer().listen(0, '127.0.0.1')
@@ -430,7 +448,7 @@ export function listenBacklog(port: number): number {
 // ---- UDP: datagrams sent by the test itself ----------------------------------------------------
 
 /** A UDP socket bound on loopback until the test ends: to hold a port, or to play a peer. */
-export async function udpSocket(t: ExecutionContext, host = '127.0.0.1'): Promise<DgramSocket> {
+export async function udpSocket(t: Owner, host = '127.0.0.1'): Promise<DgramSocket> {
   const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   socket.bind(0, host);
   await once(socket, 'listening');
@@ -521,7 +539,7 @@ export function limited(n: number) {
 /** A script that takes `--path` (a UNIX socket) instead of `--host`/`--port`. */
 export const takesPath = (name: string) => /\d\d-unix-/.test(basename(name));
 
-const socketPaths = new WeakMap<ExecutionContext, string>();
+const socketPaths = new WeakMap<Owner, string>();
 
 /**
  * The test's own socket path, in a fresh folder removed when the test ends. `server()` and
@@ -530,7 +548,7 @@ const socketPaths = new WeakMap<ExecutionContext, string>();
  * The folder is `/tmp/sockets-kit-test-…`: a lesson's `/tmp/sockets-kit-<uid>.sock` (the
  * scripts' default, in os.tmpdir()) stands for it in a transcript.
  */
-export function socketPath(t: ExecutionContext): string {
+export function socketPath(t: Owner): string {
   let path = socketPaths.get(t);
   if (!path) {
     const folder = mkdtempSync('/tmp/sockets-kit-test-');
@@ -541,6 +559,6 @@ export function socketPath(t: ExecutionContext): string {
   return path;
 }
 
-function withPath(t: ExecutionContext, args: string[], path = socketPath(t)) {
+function withPath(t: Owner, args: string[], path = socketPath(t)) {
   return args.includes('--path') ? args : [...args, '--path', path];
 }

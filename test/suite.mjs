@@ -41,7 +41,11 @@ function run(command, argv, output = 'inherit') {
     let text = '';
     child.stdout?.on('data', (chunk) => (text += chunk));
     child.stderr?.on('data', (chunk) => (text += chunk));
-    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+    child.on('close', (code, signal) => {
+      if (signal)
+        process.stderr.write(`${command} was ended by ${signal}, from outside the suite\n`);
+      resolve({ code: code ?? 1, text });
+    });
   });
 }
 
