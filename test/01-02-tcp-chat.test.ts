@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import test from 'ava';
 import {
   assertNoStack,
   client,
+  dial,
   scriptPath,
   server,
   start,
@@ -81,8 +80,7 @@ test('an empty line is not sent: both sides ask again', async (t) => {
 
 test('a client that vanishes mid-conversation (reset) ends the server with one line, exit 1', async (t) => {
   const s = await server(t, SERVER); // stdin left open: the server waits for a client line
-  const peer = connect(s.port, '127.0.0.1');
-  await once(peer, 'connect');
+  const peer = await dial(t, s);
   peer.write('hello');
   await waitFor(s.proc, 'hello\n');
   peer.resetAndDestroy();
@@ -94,11 +92,10 @@ test('a client that vanishes mid-conversation (reset) ends the server with one l
 
 test('a second client is refused while the first is served', async (t) => {
   const s = await server(t, SERVER, { input: ['bye'] });
-  const first = connect(s.port, '127.0.0.1');
+  const first = await dial(t, s);
   first.write('hello');
   await waitFor(s.proc, 'hello\n'); // accepted and served
   const second = await client(t, CLIENT, s, { input: ['hi'] });
   t.is(second.exitCode, 1);
   t.regex(second.stderr, /^nothing is listening on/);
-  first.destroy();
 });

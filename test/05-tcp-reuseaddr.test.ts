@@ -1,7 +1,6 @@
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import test from 'ava';
-import { client, firstLine, server, settled, start, tcpSockets, waitFor } from './harness.ts';
+import { client, dial, firstLine, server, settled, start, tcpSockets, waitFor } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '05-tcp-reuseaddr-server.ts';
@@ -62,8 +61,7 @@ test("05 prints what arrived as Python's print(bytes) does, and answers hi", asy
     PYTHON_REPR.map(async ([label, payload, repr], i) => {
       const host = i === 0 ? '::1' : '127.0.0.1'; // one of them over IPv6
       const s = await server(t, SERVER, { args: ['--host', host] });
-      const peer: Socket = connect(s.port, host);
-      await once(peer, 'connect');
+      const peer = await dial(t, s, host);
       peer.end(payload);
       const [answer] = await once(peer, 'data');
       t.is(String(answer), 'hi', label);
@@ -76,9 +74,7 @@ test("05 prints what arrived as Python's print(bytes) does, and answers hi", asy
 
 test('05 with a client that closes without a word says so, exit 0', async (t) => {
   const s = await server(t, SERVER);
-  const peer = connect(s.port, '127.0.0.1');
-  await once(peer, 'connect');
-  peer.end();
+  (await dial(t, s)).end();
   const done = await s.proc;
   t.is(done.exitCode, 0);
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n(the client closed the connection)`);
@@ -86,8 +82,7 @@ test('05 with a client that closes without a word says so, exit 0', async (t) =>
 
 test("05's first read takes at most 1024 bytes, as Python's recv(1024) does", async (t) => {
   const s = await server(t, SERVER);
-  const peer = connect(s.port, '127.0.0.1').on('error', () => {}); // reset: 05 leaves bytes unread
-  await once(peer, 'connect');
+  const peer = await dial(t, s); // it is reset: 05 leaves bytes unread
   peer.end(Buffer.alloc(200_000, 'a'));
   const done = await s.proc;
   t.is(done.stdout.split('\n')[1], `b'${'a'.repeat(1024)}'`); // on loopback, far more had arrived

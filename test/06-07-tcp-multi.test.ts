@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import test from 'ava';
 import {
   assertNoStack,
@@ -69,11 +69,9 @@ test('Node accepts at once: 8 clients connect past listen(3) and the kernel queu
   t.is(listenBacklog(s.port), RUNNER === 'bun' ? 512 : 3); // Bun's node:net passes 512, always
   const peers: Socket[] = [];
   for (let k = 1; k <= 8; k++) {
-    const peer = connect(s.port, '127.0.0.1');
-    await once(peer, 'connect');
+    const peer = await dial(t, s);
     peer.write(`client ${k}`);
     peers.push(peer);
-    t.teardown(() => peer.destroy());
   }
   await waitFor(s.proc, '收到 client 1\n请输入>>>');
   const listener = () => tcpSockets(s.port).find((x) => x.state === 'LISTEN');
@@ -137,8 +135,7 @@ test('a client that leaves, before its message or at the prompt, does not stop t
   // Served, then gone while the server waits at the keyboard: it stops asking and serves the
   // next client at once, by a reset and by a clean close, with no line typed.
   for (const leave of ['reset', 'close'] as const) {
-    const peer = connect(s.port, '127.0.0.1');
-    await once(peer, 'connect');
+    const peer = await dial(t, s);
     peer.write(`${leave} at the prompt`);
     await waitFor(s.proc, `收到 ${leave} at the prompt\n请输入>>>`);
     if (leave === 'reset') peer.resetAndDestroy();

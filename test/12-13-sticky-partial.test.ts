@@ -1,8 +1,7 @@
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import test from 'ava';
 import {
   client,
+  dial,
   listenBacklog,
   RUNNER,
   scriptPath,
@@ -35,9 +34,7 @@ test('lesson 13 transcript (over IPv6) matches a real run', (t) =>
 
 test('a character cut by the 2-byte read is not garbled: it comes out whole in the second', async (t) => {
   const s = await server(t, SERVER);
-  const peer = connect(s.port, '127.0.0.1');
-  await once(peer, 'connect');
-  peer.end('你好世界'); // 12 bytes: the first read takes 2 of the 3 bytes of 你
+  (await dial(t, s)).end('你好世界'); // 12 bytes: the first read takes 2 of the 3 bytes of 你
   const done = await s.proc;
   t.is(done.exitCode, 0);
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> \n-----> 你好世界`);
@@ -45,9 +42,7 @@ test('a character cut by the 2-byte read is not garbled: it comes out whole in t
 
 test('a client that sends nothing: both reads give the end of the stream, empty', async (t) => {
   const s = await server(t, SERVER);
-  const peer = connect(s.port, '127.0.0.1');
-  await once(peer, 'connect');
-  peer.end();
+  (await dial(t, s)).end();
   const done = await s.proc;
   t.is(done.exitCode, 0);
   t.is(done.stdout, `listening on 127.0.0.1:${s.port}\n-----> \n-----> `);

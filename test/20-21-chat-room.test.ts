@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
@@ -352,8 +352,7 @@ test('21 in a 40-column terminal: a typed line that wraps stays whole as lines a
 
 test('a client that sends its lines and closes its side at once (nc -N, a pipe) still gets every answer', async (t) => {
   const s = await server(t, SERVER);
-  const socket = connect(s.port, '127.0.0.1').setEncoding('utf8');
-  t.teardown(() => socket.destroy());
+  const socket = (await dial(t, s)).setEncoding('utf8');
   let got = '';
   socket.on('data', (text: string) => {
     got += text;
