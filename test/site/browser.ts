@@ -129,6 +129,8 @@ test.serial(
     await linksLead(t, page);
     t.deepEqual(errors, []);
     offline(t, requests);
+    t.deepEqual((await unreadableCjk(page)).boxes, [], 'Chinese text drawn as boxes');
+    t.deepEqual(await looksWrong(page), noFaults);
   },
 );
 
