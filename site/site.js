@@ -29,8 +29,44 @@ addEventListener('keydown', (event) => {
 });
 
 if (window.mermaid) {
+  // Diagrams are drawn at their own size, in the page's font, never shrunk to the column's width:
+  // shrunk, lesson 20's labels were 7.5 px high beside 17 px text. Long messages wrap inside the
+  // diagram, so that each fits the column at 1280 wide; on a phone it scrolls sideways.
+  const font = getComputedStyle(document.body).fontFamily;
+  // The participants are file names: `nowrap:` keeps each whole (mermaid's wrap would cut it
+  // anywhere, adding hyphens that are not in it), and a long one goes on two lines after the
+  // hyphen nearest its middle, a hyphen that is in the name.
+  const twoLines = (name) => {
+    const middle = (cut) => Math.abs(cut - name.length / 2);
+    const cuts = [...name.matchAll(/-/g)]
+      .map((m) => m.index + 1)
+      .sort((a, b) => middle(a) - middle(b));
+    return name.length < 18 || !cuts[0]
+      ? name
+      : `${name.slice(0, cuts[0])}<br>${name.slice(cuts[0])}`;
+  };
+  for (const pre of document.querySelectorAll('pre.mermaid'))
+    pre.textContent = pre.textContent.replace(
+      /^(\s*(?:participant|actor)\s+\S+\s+as\s+)(?!(?:no)?wrap:)(.*)$/gm,
+      (_, head, name) => `${head}nowrap:${twoLines(name.trim())}`,
+    );
   // One light theme: in dark mode the stylesheet inverts the drawing, and it prints as drawn.
-  window.mermaid.initialize({ startOnLoad: false, theme: 'neutral', securityLevel: 'strict' });
+  window.mermaid.initialize({
+    startOnLoad: false,
+    theme: 'neutral',
+    securityLevel: 'strict',
+    fontFamily: font,
+    themeVariables: { fontFamily: font },
+    sequence: {
+      useMaxWidth: false,
+      wrap: true,
+      width: 120,
+      actorMargin: 30,
+      actorFontFamily: font,
+      messageFontFamily: font,
+      noteFontFamily: font,
+    },
+  });
   window.mermaid
     .run({ querySelector: 'pre.mermaid' })
     .catch((error) => console.error(`a diagram could not be drawn: ${error?.message ?? error}`));

@@ -4,7 +4,11 @@
  * file system, as a classroom without a network would, and every page must load with no console
  * error and no request but for file:// URLs. Each lesson's page must show its script whole, its
  * transcripts and its diagrams drawn, and copy the exact file; ← and → move through the lessons;
- * a narrow or zoomed-in window stacks prose and code. Screenshots go to dist/screenshots/.
+ * a narrow or zoomed-in window stacks prose and code. Every page is also looked at as drawn, on a
+ * laptop or projector (1280×800) and on a phone (390×844): no line of a preformatted block wraps,
+ * no diagram's text is smaller than 0.8 × the body text, nothing is wider than the window, and
+ * Chinese text is drawn from a font that has its glyphs, not as boxes. Screenshots go to
+ * dist/screenshots/.
  *
  * CHROMIUM=/path/to/chrome picks another Chromium than /usr/bin/chromium.
  */
@@ -60,6 +64,9 @@ test.before(async () => {
     ],
   });
   browser.setDefaultTimeout(10_000);
+  // tsx names every function it compiles with a `__name(fn, "fn")` call; a function passed to
+  // page.evaluate runs in the page, which must have that helper too.
+  await browser.addInitScript('globalThis.__name = (fn) => fn;');
   await browser.grantPermissions(['clipboard-read', 'clipboard-write']);
 });
 
@@ -122,6 +129,8 @@ test.serial(
     await linksLead(t, page);
     t.deepEqual(errors, []);
     offline(t, requests);
+    t.deepEqual((await unreadableCjk(page)).boxes, [], 'Chinese text drawn as boxes');
+    t.deepEqual(await looksWrong(page), noFaults);
   },
 );
 
@@ -180,6 +189,12 @@ for (const [i, stem] of stems.entries()) {
 
       t.deepEqual(errors, []);
       offline(t, requests);
+
+      const cjk = await unreadableCjk(page);
+      if (CJK.test(lesson + script))
+        t.true(cjk.checked > 0, 'its Chinese text was found and looked at');
+      t.deepEqual(cjk.boxes, [], 'Chinese text drawn as boxes: install fonts-noto-cjk');
+      t.deepEqual(await looksWrong(page), noFaults);
     },
   );
 }
@@ -248,7 +263,6 @@ test.serial('prose beside code on a wide window; stacked when narrow or zoomed i
 
 test.serial('dark when the reader prefers it; plain pages in print', async (t) => {
   const { page } = await open(t, `${stems[1]}.html`);
-  // (no named functions inside page.evaluate: tsx would wrap them in a helper the page lacks)
   const looks = () =>
     page.evaluate(() => {
       const body = getComputedStyle(document.body);
@@ -275,6 +289,182 @@ test.serial('dark when the reader prefers it; plain pages in print', async (t) =
   t.is(print.panel, 'static', 'the script printed whole, after the prose');
   t.true(luminance(print.page) > 0.9, 'printed light whatever the screen');
 });
+
+/** The sizes every page is looked at: a laptop or a projector at 1280 wide, and a phone. */
+const screens = [
+  { name: '1280×800', width: 1280, height: 800 },
+  { name: '390×844', width: 390, height: 844 },
+];
+
+/**
+ * A diagram's smallest text must be at least this fraction of the body text's height, as both are
+ * drawn. 0.8 × the body's 17 px is 13.6 px: the size of the transcripts' text (14 px), the smallest
+ * a reader is asked to read in the prose column; mermaid draws its labels at 16 px, so a diagram
+ * passes when it is shown at about its natural size (shrunk by 15 % at most), and a diagram
+ * squeezed into the column, as lesson 20's was (its labels 7.5 px, 0.44 ×), fails.
+ */
+const minDiagramText = 0.8;
+
+const noFaults = Object.fromEntries(
+  screens.flatMap(({ name }) => [
+    [`${name}: preformatted lines that wrap`, []],
+    [`${name}: diagram text smaller than ${minDiagramText} × the body text`, []],
+    [`${name}: wider than the window`, []],
+  ]),
+);
+
+/** What is wrong with the page as drawn at each size of `screens`, in the shape of `noFaults`. */
+async function looksWrong(page: Page): Promise<Record<string, string[]>> {
+  const found: Record<string, string[]> = {};
+  for (const { name, width, height } of screens) {
+    await page.setViewportSize({ width, height });
+    const faults = await page.evaluate((minRatio) => {
+      const wrapped: string[] = [];
+      const clip = (text: string) => JSON.stringify(text.trim().slice(0, 60));
+      // A line of a <pre> wraps when the pieces of its text lie on two line boxes: one piece
+      // starts below where another ends. Each line is a Range from one \n to the next.
+      for (const pre of document.querySelectorAll('pre:not(.mermaid)')) {
+        const heading = document.evaluate(
+          'preceding::*[self::h2 or self::h3][1]',
+          pre,
+          null,
+          XPathResult.FIRST_ORDERED_NODE_TYPE,
+          null,
+        ).singleNodeValue?.textContent;
+        const where = pre.closest('#code')
+          ? 'the script'
+          : `${pre.closest('.terminal') ? 'a transcript' : 'a block'} under "${heading}"`;
+        const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        range.setStart(pre, 0);
+        const lines: string[] = [];
+        const wraps: number[] = [];
+        let text = '';
+        const check = (node: Node, offset: number) => {
+          range.setEnd(node, offset);
+          const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+          const bottom = Math.min(...rects.map((r) => r.bottom));
+          if (rects.some((r) => r.top >= bottom - 1)) wraps.push(lines.length);
+          lines.push(text);
+          text = '';
+        };
+        let last: Text | undefined;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          last = node as Text;
+          let from = 0;
+          for (let end = last.data.indexOf('\n'); end !== -1; end = last.data.indexOf('\n', from)) {
+            text += last.data.slice(from, end);
+            check(last, end);
+            range.setStart(last, end + 1);
+            from = end + 1;
+          }
+          text += last.data.slice(from);
+        }
+        if (last) check(last, last.data.length);
+        const [first] = wraps;
+        if (first !== undefined)
+          wrapped.push(
+            `${where}: ${wraps.length} of ${lines.length} lines, the first line ${first + 1}: ` +
+              clip(lines[first] ?? ''),
+          );
+      }
+
+      // The body text: the first line of the lesson's first paragraph, measured the same way.
+      const small: string[] = [];
+      const para = [...document.querySelectorAll('.prose p')]
+        .flatMap((p) => [...p.childNodes])
+        .find((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+      const measure = document.createRange();
+      if (para) measure.selectNodeContents(para);
+      const body = para ? (measure.getClientRects()[0]?.height ?? 0) : 0;
+      for (const [i, svg] of [...document.querySelectorAll('pre.mermaid svg')].entries()) {
+        let smallest = { ratio: Number.POSITIVE_INFINITY, text: '', height: 0 };
+        for (const label of svg.querySelectorAll('text, tspan')) {
+          if (label.querySelector('tspan') || !label.textContent?.trim()) continue;
+          const height = label.getBoundingClientRect().height;
+          if (height / body < smallest.ratio)
+            smallest = { ratio: height / body, text: label.textContent, height };
+        }
+        if (smallest.ratio < minRatio)
+          small.push(
+            `diagram ${i + 1}: ${clip(smallest.text)} is ${smallest.height.toFixed(1)} px high, ` +
+              `${smallest.ratio.toFixed(2)} × the body text's ${body.toFixed(1)} px`,
+          );
+      }
+
+      // Wider than the window: the page scrolls sideways, or a diagram is cut off.
+      const wide: string[] = [];
+      const over = document.documentElement.scrollWidth - innerWidth;
+      if (over > 0) {
+        const culprits = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+          .filter((e) => !e.parentElement?.closest('pre, .table'))
+          .slice(-3)
+          .map((e) => `<${e.localName}> ${clip(e.textContent ?? '')}`);
+        wide.push(`the page, by ${over} px: ${culprits.join(', ')}`);
+      }
+      for (const [i, pre] of [...document.querySelectorAll('pre.mermaid')].entries()) {
+        const scrolls = ['auto', 'scroll'].includes(getComputedStyle(pre).overflowX);
+        if (pre.scrollWidth > pre.clientWidth + 1 && !scrolls)
+          wide.push(
+            `diagram ${i + 1}: cut off, ${pre.scrollWidth - pre.clientWidth} px out of sight`,
+          );
+      }
+      return { wrapped, small, wide };
+    }, minDiagramText);
+    found[`${name}: preformatted lines that wrap`] = faults.wrapped;
+    found[`${name}: diagram text smaller than ${minDiagramText} × the body text`] = faults.small;
+    found[`${name}: wider than the window`] = faults.wide;
+  }
+  return found;
+}
+
+/** Chinese, Japanese and Korean letters, and their punctuation and full-width forms. */
+const CJK =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+
+/**
+ * Every CJK character on the page, drawn on a canvas in the font of the element that holds it,
+ * beside U+0378, a code point no font has: a character no installed font has is drawn from the
+ * same .notdef glyph (a box, "tofu"), pixel for pixel. A real glyph differs from the box.
+ */
+async function unreadableCjk(page: Page): Promise<{ checked: number; boxes: string[] }> {
+  return page.evaluate((pattern) => {
+    const cjk = new RegExp(pattern, 'gu');
+    const byFont = new Map<string, Set<string>>();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const chars = node.textContent?.match(cjk);
+      if (!chars || !node.parentElement) continue;
+      const s = getComputedStyle(node.parentElement);
+      const font = `${s.fontStyle} ${s.fontWeight} 32px ${s.fontFamily}`; // any size: a font has a glyph or not
+      const set = byFont.get(font) ?? new Set();
+      for (const c of chars) set.add(c);
+      byFont.set(font, set);
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('no 2d canvas');
+    const draw = (font: string, c: string) => {
+      ctx.clearRect(0, 0, 64, 64);
+      ctx.font = font;
+      ctx.fillText(c, 8, 48);
+      return ctx.getImageData(0, 0, 64, 64).data.join();
+    };
+    let checked = 0;
+    const boxes: string[] = [];
+    for (const [font, chars] of byFont) {
+      const box = draw(font, '\u0378');
+      const drawnAsBox = [...chars].filter((c) => draw(font, c) === box);
+      checked += chars.size;
+      if (drawnAsBox.length > 0)
+        boxes.push(`${drawnAsBox.length} of ${chars.size}, ${drawnAsBox.join('')}, in ${font}`);
+    }
+    return { checked, boxes };
+  }, CJK.source);
+}
 
 /** Relative luminance, 0 to 1, of a computed `rgb(r, g, b)`. */
 function luminance(rgb: string): number {
