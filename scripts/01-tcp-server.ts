@@ -47,7 +47,7 @@ async function main() {
     if (info === undefined) break; // end of input, or the client left: hang up cleanly
     conn.write(info); // send()
   }
-  conn.end(); // close(): sends FIN once anything still queued is out
+  conn.destroySoon(); // close(): FIN once anything still queued is out, then let go of it
   keyboard.close();
 }
 
@@ -72,10 +72,10 @@ function flags(defaultPort: number) {
   }
 }
 
-/** input(): a typed line; undefined at the end of input, or once the peer has hung up. */
+/** input(): a typed line; undefined at the end of input or a hang-up; a reset throws. */
 async function input(prompt: string, peer: Promise<IteratorResult<unknown>>) {
   process.stdout.write(prompt);
-  const hungUp = new Promise<'hung up'>((ok) => peer.then((r) => r.done && ok('hung up'), fail));
+  const hungUp = peer.then((r) => (r.done ? 'hung up' : new Promise<never>(() => {})));
   const typed = await Promise.race([lines.next(), hungUp]);
   if (typed === 'hung up') console.log('\n(the client closed the connection)');
   else if (typed.done) process.stdout.write('\n');

@@ -20,7 +20,7 @@ async function main() {
   const sk = connect(port, host).on('error', fail);
   await once(sk, 'connect');
   sk.write(Buffer.from('hello feng', 'utf8')); // send(): ten bytes in one call
-  sk.end(); // the listing just exits, which closes the socket; end() sends FIN after the bytes
+  sk.destroySoon(); // the listing just exits, closing the socket: FIN after the bytes, then let go
 }
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------

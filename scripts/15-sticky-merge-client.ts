@@ -22,7 +22,7 @@ async function main() {
   await once(sk, 'connect');
   sk.write(Buffer.from('hello', 'utf8')); // send(): five bytes...
   sk.write(Buffer.from('feng', 'utf8')); // send(): ...and four more, straight after
-  sk.end(); // the listing just exits, which closes the socket; end() sends FIN after the bytes
+  sk.destroySoon(); // the listing just exits, closing the socket: FIN after the bytes, then let go
 }
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------

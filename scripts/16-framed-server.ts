@@ -66,7 +66,7 @@ async function main(host: string, port: number, digest: boolean) {
     if (typed === 'hung up' || typed.done) break; // the client left, or end of input: hang up
     conn.write(encode(typed.value)); // an empty line is a message too: a frame of length 0
   }
-  conn.end();
+  conn.destroySoon(); // close(): FIN once anything still queued is out, then let go of it
   keyboard.close();
 }
 

@@ -42,7 +42,7 @@ async function main() {
     console.log(res);
     next = received.next();
   }
-  sk.end(); // close()
+  sk.destroySoon(); // close(): FIN once anything still queued is out, then let go of it
   keyboard.close();
 }
 
@@ -64,10 +64,10 @@ function flags(defaultPath: string) {
   }
 }
 
-/** input(): a typed line; undefined at the end of input, or once the peer has hung up. */
+/** input(): a typed line; undefined at the end of input or a hang-up; a reset throws. */
 async function input(prompt: string, peer: Promise<IteratorResult<unknown>>) {
   process.stdout.write(prompt);
-  const hungUp = new Promise<'hung up'>((ok) => peer.then((r) => r.done && ok('hung up'), fail));
+  const hungUp = peer.then((r) => (r.done ? 'hung up' : new Promise<never>(() => {})));
   const typed = await Promise.race([lines.next(), hungUp]);
   if (typed === 'hung up') console.log('\n(the server closed the connection)');
   else if (typed.done) process.stdout.write('\n');
