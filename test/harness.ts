@@ -227,9 +227,15 @@ export function client(
 const printed = new WeakMap<Proc, string>();
 const complained = new WeakMap<Proc, string>();
 
+/** What a process has printed so far on each stream. */
+export const output = (proc: Proc) => ({
+  stdout: printed.get(proc) ?? '',
+  stderr: complained.get(proc) ?? '',
+});
+
 /** What a process has printed so far, both streams, for a failure's message. */
 export const printedSoFar = (proc: Proc) =>
-  `stdout: ${JSON.stringify((printed.get(proc) ?? '').slice(-300))}; stderr: ${JSON.stringify(complained.get(proc) ?? '')}`;
+  `stdout: ${JSON.stringify(output(proc).stdout.slice(-300))}; stderr: ${JSON.stringify(output(proc).stderr)}`;
 
 /** Resolve with stdout so far once it contains `text`; reject if the process ends first. */
 export function waitFor(proc: Proc, text: string): Promise<string> {
@@ -288,11 +294,16 @@ export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Resolve once `seen()` holds `text` (a string, or a pattern it matches); reject after 30 s,
  * saying what `what` showed instead (its end). For text that arrives on a socket rather than a
  * stdout. The 30 s catch a hang: on a quiet machine the longest wait is well under a second. */
-export async function until(seen: () => string, text: string | RegExp, what = 'the socket') {
+export async function until(
+  seen: () => string,
+  text: string | RegExp,
+  what = 'the socket',
+  ms = 30_000,
+) {
   const holds = () => (typeof text === 'string' ? seen().includes(text) : text.test(seen()));
   const began = performance.now();
   while (!holds()) {
-    if (performance.now() - began > 30_000) {
+    if (performance.now() - began > ms) {
       const tail = seen().slice(-300);
       throw new Error(`${what} never showed ${text}; it ended with ${JSON.stringify(tail)}`);
     }

@@ -1,0 +1,220 @@
+/**
+ * Lessons 01 and 02: the lock-step TCP chat. A copy of 01 is checked as a server, with the
+ * checker as its client; a copy of 02 as a client, with the checker as its server.
+ */
+import { freePort } from '../../test/harness.ts';
+import {
+  type CheckSet,
+  connectTo,
+  ends,
+  exitsWith,
+  listen,
+  Miss,
+  prints,
+  shown,
+  theirs,
+} from '../checks.ts';
+
+const PROMPT = '请输入:\n>>>';
+const many = (line: string) => Array.from({ length: 20 }, () => line);
+
+export const server01: CheckSet = {
+  lesson: '01',
+  script: '01-tcp-server.ts',
+  role: 'server',
+  checks: [
+    {
+      name: 'prints what a client sends, then asks for an answer',
+      section: 'How it works',
+      async run(c) {
+        const s = await c.serve();
+        const peer = await connectTo(c, s);
+        peer.socket.write('hello');
+        await prints(
+          s.proc,
+          `hello\n${PROMPT}`,
+          'hello',
+          `"hello", then the prompt ${shown(PROMPT)}`,
+        );
+      },
+    },
+    {
+      name: 'sends the typed line, as typed (no newline)',
+      section: 'How it works',
+      async run(c) {
+        const s = await c.serve({ input: ['hi there'], open: true });
+        const peer = await connectTo(c, s);
+        peer.socket.write('hello');
+        await peer.receives('hi there', 'hello, and "hi there" typed at its prompt');
+        if (peer.text() !== 'hi there')
+          throw new Miss('"hi there" typed', 'exactly "hi there"', `it sent ${shown(peer.text())}`);
+      },
+    },
+    {
+      name: 'a character split across two reads is printed whole',
+      section: 'How it works',
+      async run(c) {
+        const s = await c.serve({ input: many('ok'), open: true });
+        const peer = await connectTo(c, s);
+        const bytes = Buffer.from('你好');
+        for (const byte of bytes) {
+          peer.socket.write(Buffer.from([byte])); // one byte a write: many reads, on a quiet day
+          await new Promise((next) => setImmediate(next));
+        }
+        peer.socket.write('!');
+        await prints(s.proc, '!', '你好! one byte at a time', 'what was sent');
+        const printed = s.proc.stdout
+          ? (await import('../../test/harness.ts')).output(s.proc).stdout
+          : '';
+        if (printed.includes('\uFFFD') || !printed.replace(/\n|请输入:|>>>/g, '').includes('你好!'))
+          throw new Miss(
+            '你好! one byte at a time',
+            '"你好!" (decode the stream, not each read: setEncoding)',
+            `it printed ${shown(printed.replace(/^listening on .*\n/, ''))}`,
+          );
+      },
+    },
+    {
+      name: 'ends with exit 0 when the client sends bye, even if the client stays connected',
+      section: 'How it works',
+      async run(c) {
+        const s = await c.serve();
+        const peer = await connectTo(c, s);
+        peer.socket.write('bye'); // and the checker keeps its socket open, as the listing's client
+        await exitsWith(s.proc, 0, 'bye, then nothing (the connection left open)', 'exit code 0');
+        await peer.closed('bye', 'the server closes the connection');
+      },
+    },
+    {
+      name: 'a client that hangs up while it waits at the prompt is noticed at once',
+      section: 'Differences from the Python listing',
+      async run(c) {
+        const s = await c.serve();
+        const peer = await connectTo(c, s);
+        peer.socket.write('hello');
+        await prints(s.proc, PROMPT, 'hello', 'its prompt');
+        peer.socket.end();
+        await prints(s.proc, '(the client closed the connection)', 'hello, then a FIN');
+        await exitsWith(s.proc, 0, 'hello, then a FIN', 'exit code 0');
+      },
+    },
+    {
+      name: 'a client that resets: one line on stderr, exit 1, no stack trace',
+      section: 'Differences from the Python listing',
+      async run(c) {
+        const s = await c.serve();
+        const peer = await connectTo(c, s);
+        peer.socket.write('hello');
+        await prints(s.proc, 'hello', 'hello');
+        peer.socket.resetAndDestroy();
+        const done = await exitsWith(s.proc, 1, 'hello, then a reset (RST)', 'exit code 1');
+        const lines = done.stderr.split('\n');
+        if (lines.length !== 1 || /^\s+at /m.test(done.stderr))
+          throw new Miss('a reset', 'one line on stderr', `${lines.length} lines${theirs(s.proc)}`);
+      },
+    },
+    {
+      name: 'listens on IPv6 with --host ::1',
+      section: 'Run it',
+      async run(c) {
+        const s = await c.serve({ args: ['--host', '::1'] });
+        if (s.host !== '::1')
+          throw new Miss(
+            '--host ::1',
+            '"listening on [::1]:PORT"',
+            shown(`listening on ${s.address}`),
+          );
+        const peer = await connectTo(c, s, '::1');
+        peer.socket.write('over IPv6');
+        await prints(s.proc, 'over IPv6', 'over IPv6, to [::1]');
+      },
+    },
+  ],
+};
+
+export const client02: CheckSet = {
+  lesson: '02',
+  script: '02-tcp-client.ts',
+  role: 'client',
+  checks: [
+    {
+      name: 'connects to --port and sends the typed line, as typed (no newline)',
+      section: 'How it works',
+      async run(c) {
+        const server = await listen(c);
+        const proc = c.client(server, { input: ['hello'], open: true });
+        const peer = await server.next('--port, and "hello" typed', proc);
+        await peer.receives('hello', '"hello" typed');
+        if (peer.text() !== 'hello')
+          throw new Miss('"hello" typed', 'exactly "hello"', `it sent ${shown(peer.text())}`);
+      },
+    },
+    {
+      name: "prints the server's answer, then asks for the next line",
+      section: 'Transcript',
+      async run(c) {
+        const server = await listen(c);
+        const proc = c.client(server, { input: ['hello'], open: true });
+        const peer = await server.next('"hello" typed');
+        await peer.receives('hello', '"hello" typed');
+        peer.socket.write('hi');
+        await prints(proc, `${PROMPT}hi\n${PROMPT}`, 'the answer "hi"', `"hi" between two prompts`);
+      },
+    },
+    {
+      name: 'an empty line is not sent: it asks again',
+      section: 'Differences from the Python listing',
+      async run(c) {
+        const server = await listen(c);
+        c.client(server, { input: ['', 'x'], open: true });
+        const peer = await server.next('an empty line, then "x"');
+        await peer.receives('x', 'an empty line, then "x"');
+        if (peer.text() !== 'x') throw new Miss('"", then "x"', 'only "x"', shown(peer.text()));
+      },
+    },
+    {
+      name: 'ends when the server answers bye, exit 0',
+      section: 'How it works',
+      async run(c) {
+        const server = await listen(c);
+        const proc = c.client(server, { input: ['hello'], open: true });
+        const peer = await server.next('"hello" typed');
+        await peer.receives('hello', '"hello" typed');
+        peer.socket.write('bye');
+        await exitsWith(proc, 0, 'the answer "bye"', 'exit code 0');
+      },
+    },
+    {
+      name: 'a server that closes is noticed: it says so, exit 0',
+      section: 'Differences from the Python listing',
+      async run(c) {
+        const server = await listen(c);
+        const proc = c.client(server, { input: ['hello'], open: true });
+        const peer = await server.next('"hello" typed');
+        await peer.receives('hello', '"hello" typed');
+        peer.socket.end();
+        await prints(proc, '(the server closed the connection)', 'a FIN instead of an answer');
+        await exitsWith(proc, 0, 'a FIN instead of an answer', 'exit code 0');
+      },
+    },
+    {
+      name: 'nothing listening: one line that says to start the server, exit 1',
+      section: 'Run it',
+      async run(c) {
+        const port = await freePort();
+        const proc = c.client({ port }, { input: ['hello'] });
+        const done = await ends(proc, `--port ${port}, where nothing listens`, 'an end');
+        if (
+          done.exitCode !== 1 ||
+          !/nothing is listening/.test(done.stderr) ||
+          done.stderr.includes('\n')
+        )
+          throw new Miss(
+            `--port ${port}, where nothing listens`,
+            'one line "nothing is listening on … — start … first", exit code 1',
+            `exit code ${done.exitCode}, stderr ${shown(done.stderr)}`,
+          );
+      },
+    },
+  ],
+};
