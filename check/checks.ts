@@ -8,6 +8,8 @@
  * here sleeps to wait for a program: a server is awaited on its `listening on` line, a client on
  * its connection, and every wait has a limit that says what was missing when it ran out.
  */
+
+import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -25,12 +27,15 @@ import {
   socketPath,
   start,
   takesPath,
+  udpSocket,
   until,
   waitFor,
 } from '../test/harness.ts';
 
-/** How a student's file is run, and how long a check may wait for any one thing. */
-export const WAIT_MS = 10_000;
+/** How long a check waits for any one thing (a line, a connection, an exit) before it says what
+ * was missing. KIT_CHECK_WAIT_MS changes it: the checker's own tests wait less for what must
+ * never come. */
+export const WAIT_MS = Number(process.env.KIT_CHECK_WAIT_MS ?? 10_000);
 
 export interface Check {
   /** What it checks, as the student reads it: "ends the chat when the client sends bye". */
@@ -38,6 +43,22 @@ export interface Check {
   /** The heading of the lesson section to reread when it fails ("How it works"). */
   section: string;
   run(c: Context): Promise<void>;
+}
+
+/**
+ * A classic wrong solution, kept as edits to the kit's script (so it cannot drift from it): the
+ * checker must fail it, on the check named, with a line that says what went wrong.
+ */
+export interface Wrong {
+  lesson: string;
+  /** The mistake, as a teacher would name it: "one data event taken for one message". */
+  what: string;
+  /** Each `[from, to]`: the first `from` in the script is replaced by `to`. */
+  edits: [string, string][];
+  /** A part of the name of the check that must fail. */
+  fails: string;
+  /** What that check's line must say. */
+  says: RegExp;
 }
 
 export interface CheckSet {
@@ -424,4 +445,48 @@ export async function listen(c: Context, host = '127.0.0.1') {
       return arrived[want - 1] as Talk;
     },
   };
+}
+
+// ---- UDP ---------------------------------------------------------------------------------------
+
+/** A UDP socket the checker plays a peer with: what it received (and from whom), and waits. */
+export interface Datagrams {
+  socket: DgramSocket;
+  port: number;
+  /** Every datagram received so far, oldest first. */
+  got: { data: Buffer; from: RemoteInfo }[];
+  /** Wait for the n-th datagram (1 for the first); else a Miss saying what came instead. */
+  nth(n: number, sent: string, expected: string): Promise<{ data: Buffer; from: RemoteInfo }>;
+  /** Send a datagram to a port on loopback (the student's program, or where it sent from). */
+  send(data: string | Buffer, port: number): void;
+}
+
+export async function datagrams(c: Context, host = '127.0.0.1'): Promise<Datagrams> {
+  const socket = await udpSocket(c, host);
+  const got: { data: Buffer; from: RemoteInfo }[] = [];
+  socket.on('message', (data: Buffer, from: RemoteInfo) => got.push({ data, from }));
+  return {
+    socket,
+    port: socket.address().port,
+    got,
+    async nth(n, sent, expected) {
+      await until(() => (got.length >= n ? 'y' : ''), 'y', 'the program', WAIT_MS).catch(() => {
+        const came = got.length
+          ? `only ${got.length}: ${got.map((d) => shown(d.data, 30)).join(', ')}`
+          : 'none';
+        throw new Miss(sent, expected, `datagrams: ${came}`);
+      });
+      return got[n - 1] as { data: Buffer; from: RemoteInfo };
+    },
+    send(data, port) {
+      socket.send(data, port, host);
+    },
+  };
+}
+
+/** Send one datagram to a student's UDP server and resolve with its answer; a Miss if none. */
+export async function ask(s: Server, data: string | Buffer, c: Context, expected: string) {
+  const peer = await datagrams(c, s.host.includes(':') ? s.host : '127.0.0.1');
+  peer.send(data, s.port);
+  return (await peer.nth(1, shown(data), expected)).data;
 }

@@ -31,6 +31,7 @@ async function main() {
     const info = await input('请输入:\n>>>', next);
     if (info === undefined) break; // end of input, or the server left: hang up cleanly
     if (!info) continue; // send(b'') sends nothing and the answer would never come: ask again
+    // -- exercise 02-turn --
     sk.write(info); // send()
     const { value: res, done } = await next; // recv(1024): wait for the answer
     if (done) {
@@ -40,6 +41,7 @@ async function main() {
     if (res === 'bye') break;
     console.log(res);
     next = received.next();
+    // -- end of exercise 02-turn --
   }
   sk.destroySoon(); // close(): FIN once anything still queued is out, then let go of it
   keyboard.close();

@@ -13,7 +13,9 @@ import {
   prints,
   shown,
   theirs,
+  type Wrong,
 } from '../checks.ts';
+import type { Exercise } from '../exercises.ts';
 
 const PROMPT = '请输入:\n>>>';
 const many = (line: string) => Array.from({ length: 20 }, () => line);
@@ -218,3 +220,53 @@ export const client02: CheckSet = {
     },
   ],
 };
+
+export const exercises0102: Exercise[] = [
+  {
+    id: '02-turn',
+    lesson: '02',
+    script: '02-tcp-client.ts',
+    title: "the client's turn: send the typed line, then print the answer",
+    task: [
+      'Send `info` to the server, then wait for its answer (`next`):',
+      '- the stream has ended (`done`): say "(the server closed the connection)" and stop;',
+      '- the answer is bye: stop; anything else: print it, and listen for the next answer.',
+    ].join('\n'),
+    hints: [
+      '`sk.write(info)` sends the line; `await next` is the answer, `{ value, done }`.',
+      'Before the next turn, start listening again: `next = received.next()` (see input()).',
+      'The lesson\'s "How it works" walks through the loop, line by line.',
+    ],
+  },
+];
+
+export const wrong0102: Wrong[] = [
+  {
+    lesson: '01',
+    what: 'a hard-coded port',
+    edits: [
+      ['const { host, port } = flags(8088);', 'const { host } = flags(8088);\nconst port = 8088;'],
+    ],
+    fails: 'starts',
+    says: /ignores --port|already in use|it listens on 8088/,
+  },
+  {
+    lesson: '01',
+    what: 'each read decoded on its own (no setEncoding)',
+    edits: [
+      ["conn.setEncoding('utf8');", ''],
+      ['console.log(res);', 'console.log(String(res));'],
+    ],
+    fails: 'split across two reads',
+    says: /decode the stream/,
+  },
+  {
+    lesson: '02',
+    what: 'a hard-coded port',
+    edits: [
+      ['const { host, port } = flags(8088);', 'const { host } = flags(8088);\nconst port = 8088;'],
+    ],
+    fails: 'connects to --port',
+    says: /without connecting|none came/,
+  },
+];

@@ -1,7 +1,10 @@
-/** Every lesson's check set, by lesson number: one for each script of the pairs 01–25. */
-import type { CheckSet } from '../checks.ts';
-import { client02, server01 } from './01-02-tcp-chat.ts';
+/** Every lesson's check set, one for each script of the pairs 01–25, and the exercises. */
+import type { CheckSet, Wrong } from '../checks.ts';
+import type { Exercise } from '../exercises.ts';
+import { client02, exercises0102, server01, wrong0102 } from './01-02-tcp-chat.ts';
 
 export const sets: CheckSet[] = [server01, client02];
 
-export const setFor = (lesson: string) => sets.find((s) => s.lesson === lesson);
+export const exercises: Exercise[] = [...exercises0102];
+
+export const wrongs: Wrong[] = [...wrong0102];

@@ -1,0 +1,171 @@
+/**
+ * `npm run exercises`: the exercises, cut from the scripts (check/exercises.ts), for a student.
+ *
+ *   npm run exercises                   the list, each done or not
+ *   npm run exercises -- start ID       copy its starter to my-exercises/ID.ts, to change there
+ *   npm run exercises -- hint ID        the next hint
+ *   npm run exercises -- check ID       check my-exercises/ID.ts (or a PATH after the ID)
+ *   npm run exercises -- solution ID    the kit's own answer, once yours passes
+ *   npm run exercises -- build          (for the kit) write exercises/ from the scripts again
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { root } from '../test/harness.ts';
+import {
+  type Exercise,
+  region,
+  solution,
+  solutionFile,
+  starter,
+  starterFile,
+} from './exercises.ts';
+import { checkFile, parseError } from './report.ts';
+import { exercises, sets } from './sets/index.ts';
+
+const MINE = `${root}my-exercises/`;
+const PROGRESS = `${MINE}.progress.json`;
+type Progress = Record<string, { hints?: number; passed?: string }>;
+const progress = (): Progress =>
+  existsSync(PROGRESS) ? JSON.parse(readFileSync(PROGRESS, 'utf8')) : {};
+const save = (p: Progress) => {
+  mkdirSync(MINE, { recursive: true });
+  writeFileSync(PROGRESS, `${JSON.stringify(p, null, 2)}\n`);
+};
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const mine = (ex: Exercise) => `${MINE}${ex.id}.ts`;
+
+function quit(message: string, code = 2): never {
+  console.error(message);
+  process.exit(code);
+}
+
+function find(id: string | undefined): Exercise {
+  const ex = exercises.find((e) => e.id === id);
+  if (!ex) quit(`no exercise '${id ?? ''}': \`npm run exercises\` lists them`);
+  return ex;
+}
+
+function status(ex: Exercise) {
+  const passed = progress()[ex.id]?.passed;
+  if (!existsSync(mine(ex))) return 'not started';
+  if (passed && passed === sha(mine(ex))) return 'done';
+  return passed ? 'changed since it passed' : 'not done';
+}
+
+/** What `build` writes: every starter, every worked solution, and the list. */
+export function built(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const ex of exercises) {
+    files.set(starterFile(ex), starter(ex));
+    const worked = solution(ex);
+    if (worked) files.set(solutionFile(ex), worked);
+  }
+  const rows = exercises.map(
+    (ex) =>
+      `| [${ex.id}](${ex.id}.ts) | [${ex.lesson}](../lessons/${ex.script.replace(/\.ts$/, '.md')}) | ${ex.title} |`,
+  );
+  files.set(
+    'exercises/README.md',
+    [
+      '# Exercises',
+      '',
+      "Each file here is one of the kit's scripts with a part cut out, and a TODO in its place.",
+      'They are written by `npm run exercises -- build` from the marked regions of the scripts:',
+      'do not edit them here. To work on one, copy it out:',
+      '',
+      '```sh',
+      'npm run exercises                     # the list, and which are done',
+      'npm run exercises -- start 16-decoder # copies it to my-exercises/16-decoder.ts',
+      'npm run exercises -- hint 16-decoder  # one hint at a time',
+      "npm run exercises -- check 16-decoder # the lesson's checks, and the exercise's own",
+      '```',
+      '',
+      'Teachers: see [TEACHING.md](../TEACHING.md).',
+      '',
+      '| Exercise | Lesson | What to build |',
+      '|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+  return files;
+}
+
+const [command = 'list', id, path] = process.argv.slice(2);
+switch (command) {
+  case 'list': {
+    const width = Math.max(...exercises.map((ex) => ex.id.length)) + 2;
+    for (const ex of exercises) {
+      console.log(`${ex.id.padEnd(width)}${status(ex).padEnd(25)}${ex.title}`);
+    }
+    const done = exercises.filter((ex) => status(ex) === 'done').length;
+    console.log(`\n${done} of ${exercises.length} done. Start one: npm run exercises -- start ID`);
+    break;
+  }
+  case 'start': {
+    const ex = find(id);
+    if (existsSync(mine(ex)) && path !== '--force')
+      quit(
+        `${relative(process.cwd(), mine(ex))} exists: your work is kept (add --force to start over)`,
+      );
+    mkdirSync(MINE, { recursive: true });
+    copyFileSync(`${root}${starterFile(ex)}`, mine(ex));
+    console.log(`my-exercises/${ex.id}.ts: ${ex.title}`);
+    console.log(`Find the TODO, write it, then: npm run exercises -- check ${ex.id}`);
+    break;
+  }
+  case 'hint': {
+    const ex = find(id);
+    const p = progress();
+    const n = p[ex.id]?.hints ?? 0;
+    console.log(
+      `hint ${Math.min(n + 1, ex.hints.length)} of ${ex.hints.length}: ${ex.hints[Math.min(n, ex.hints.length - 1)]}`,
+    );
+    p[ex.id] = { ...p[ex.id], hints: Math.min(n + 1, ex.hints.length) };
+    save(p);
+    break;
+  }
+  case 'check': {
+    const ex = find(id);
+    const file = path ? resolve(process.env.INIT_CWD ?? process.cwd(), path) : mine(ex);
+    const shown = relative(process.env.INIT_CWD ?? process.cwd(), file);
+    if (!existsSync(file)) quit(`no ${shown} yet: npm run exercises -- start ${ex.id}`);
+    const broken = await parseError(file, shown);
+    if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
+    const set = sets.find((s) => s.lesson === ex.lesson);
+    if (!set) quit(`lesson ${ex.lesson} has no checks`);
+    const failed = await checkFile({ set, file, shown, ...(ex.extra ? { extra: ex.extra } : {}) });
+    if (!failed && file === mine(ex)) {
+      const p = progress();
+      p[ex.id] = { ...p[ex.id], passed: sha(file) };
+      save(p);
+      console.log(
+        `exercise ${ex.id} done. The kit's answer: npm run exercises -- solution ${ex.id}`,
+      );
+    }
+    process.exit(failed ? 1 : 0);
+    break;
+  }
+  case 'solution': {
+    const ex = find(id);
+    if (status(ex) !== 'done') quit(`first make it pass: npm run exercises -- check ${ex.id}`, 1);
+    const source = solution(ex) ?? readFileSync(`${root}scripts/${ex.script}`, 'utf8');
+    const r = region(source, ex.id);
+    console.log(
+      `The kit's answer (scripts/${ex.script}${ex.extra ? `, in ${solutionFile(ex)}` : ''}):\n`,
+    );
+    console.log(r?.body.trimEnd() ?? '');
+    break;
+  }
+  case 'build': {
+    for (const [file, text] of built()) {
+      mkdirSync(resolve(root, file, '..'), { recursive: true });
+      writeFileSync(`${root}${file}`, text);
+    }
+    console.log(`wrote exercises/: ${exercises.length} starters, and the list`);
+    break;
+  }
+  default:
+    quit(`unknown command '${command}': list, start, hint, check, solution or build`);
+}

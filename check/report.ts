@@ -1,0 +1,81 @@
+/**
+ * Check one file and say how it went, a line per check, then `N passed, N failed`: what
+ * `npm run check` and `npm run exercises -- check` print. Resolves with the number of failures.
+ */
+import { readFileSync } from 'node:fs';
+import { type Check, type CheckSet, killAll, type Result, runSet } from './checks.ts';
+import { typeErrors } from './typecheck.ts';
+
+export interface Target {
+  set: CheckSet;
+  /** Checks of an exercise's own, after the lesson's. */
+  extra?: Check[];
+  /** The file, absolute, and as the student named it. */
+  file: string;
+  shown: string;
+  runtime?: string;
+  /** Skip the type check (the checker's own tests, where it is tried once). */
+  types?: boolean;
+}
+
+/** Where a file does not parse, as `FILE:LINE:COL: message`; undefined if it parses. */
+export async function parseError(file: string, shown: string): Promise<string | undefined> {
+  const esbuild = await import('esbuild');
+  try {
+    esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', sourcefile: shown });
+    return undefined;
+  } catch (err) {
+    type Located = { text: string; location?: { line: number; column: number } };
+    const first = (err as { errors?: Located[] }).errors?.[0];
+    const at = first?.location ? `:${first.location.line}:${first.location.column + 1}` : '';
+    return `${shown}${at}: ${first?.text ?? (err as Error).message}`;
+  }
+}
+
+export async function checkFile(target: Target): Promise<number> {
+  const { set, file, shown, runtime } = target;
+  const types = target.types === false ? Promise.resolve([]) : typeErrors(file); // beside the checks
+  const what = target.extra ? ' and the exercise' : '';
+  console.log(
+    `checking ${shown} as lesson ${set.lesson}'s ${set.role}${what} (the kit's scripts/${set.script})`,
+  );
+  const lesson = `lessons/${set.script.replace(/\.ts$/, '.md')}`;
+  const lines: (string | undefined)[] = [];
+  let printed = 0;
+  const report = (r: Result, i: number) => {
+    if (!r.miss) lines[i] = `✔ ${r.check.name}`;
+    else if (r.skipped) lines[i] = `✘ ${r.check.name} — not run: the first check must pass first`;
+    else {
+      const { sent, expected, got } = r.miss;
+      const [first = '', ...rest] = got.split('\n');
+      const reread = `reread ${lesson}, "${r.check.section}"`;
+      lines[i] = [
+        `✘ ${r.check.name} — sent ${sent}; expected ${expected}; got ${first}; ${reread}`,
+        ...rest,
+      ].join('\n');
+    }
+    while (lines[printed] !== undefined) console.log(lines[printed++]);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll(); // every process group the checks started: the student's program and its children
+      console.log(`\nstopped by ${signal}: nothing it started is left running`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+  const withExtra = { ...set, checks: [...set.checks, ...(target.extra ?? [])] };
+  const results = await runSet(withExtra, file, runtime, report);
+  const errors = await types;
+  if (target.types === false) {
+    // not asked for
+  } else if (errors.length) {
+    const more = errors.length > 5 ? ` (the first 5 of ${errors.length})` : '';
+    console.log(
+      `\ntypes: ${shown} has type errors${more} — a warning; the checks above ran anyway`,
+    );
+    for (const e of errors.slice(0, 5)) console.log(`  line ${e.line}:${e.column}: ${e.message}`);
+  } else console.log('\ntypes: no errors');
+  const failed = results.filter((r) => r.miss).length;
+  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  return failed;
+}
