@@ -129,7 +129,9 @@ export class Context implements Owner {
   /** Start the student's file with these flags (and stdin); its whole process group is killed
    * when the check ends. */
   start(options: StartOptions = {}): Proc {
-    const proc = start(this, this.file, { ...options, runner: this.runner, group: true });
+    // js (the default): stripped of its types, with a source map so its stack traces are its own
+    const runner = !this.runner || this.runner === 'js' ? 'mapped' : this.runner;
+    const proc = start(this, this.file, { ...options, runner, group: true });
     if (proc.pid) groups.add(proc.pid);
     return proc;
   }
