@@ -1,8 +1,9 @@
 /**
  * `npm run check` on bad input, and on the ways a student's copy of lesson 01 goes wrong: one
  * clear line each, never a stack trace of the checker's own, a student's stack trace marked as
- * theirs, and nothing left running or listening afterwards, pass or fail. (Every lesson's checks
- * are checked against the kit's scripts, starters and wrong solutions by `npm run test:checker`.)
+ * theirs, and nothing left running or listening afterwards, pass or fail. Every lesson's checks
+ * against the kit's scripts, starters and wrong solutions, and the type check, are tried by
+ * `npm run test:checker` (test/checker/checker.test.ts), which costs more than this suite has.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,14 +100,6 @@ test('a file that does not parse: where, as FILE:LINE:COLUMN, exit 1', async (t)
   t.is(done.stderr.split('\n').length, 1);
 });
 
-test('the kit\'s own 01 passes: a line per check, "N passed, 0 failed", exit 0', async (t) => {
-  const done = await check(['1', 'scripts/01-tcp-server.ts', '--no-types']);
-  t.is(done.exitCode, 0, done.stdout);
-  t.regex(done.stdout, /^checking scripts\/01-tcp-server\.ts as lesson 01's server/);
-  t.regex(done.stdout, /\n(\d+) passed, 0 failed$/);
-  t.is(done.stdout.match(/^✔ /gm)?.length, Number(/(\d+) passed/.exec(done.stdout)?.[1]));
-});
-
 const broken: [string, (s: string) => string, RegExp][] = [
   [
     'a crash at start: its own stack trace, marked as its own, naming its own lines',
@@ -152,16 +145,6 @@ for (const [what, edit, says] of broken) {
     t.false(tcpSockets(8088).some((s) => s.state === 'LISTEN' && what.includes('hard-coded')));
   });
 }
-
-test('type errors are a warning: listed with their lines, and the checks still run and pass', async (t) => {
-  const file = copy(t, (s) => `${s}\nconst answer: number = 'forty-two';\n`);
-  const done = await check(['01', file]);
-  t.is(done.exitCode, 0, done.stdout);
-  t.regex(
-    done.stdout,
-    /types: .*01-tcp-server\.ts has type errors — a warning; the checks above ran anyway\n {2}line \d+:7: TS2322: /,
-  );
-});
 
 test("Ctrl+C while a check waits: exit 130, and the student's program is gone too", async (t) => {
   const file = copy(t, (s) =>
