@@ -336,8 +336,18 @@ export async function settled(check: () => boolean) {
  * the test as an uncaught exception (which would end every test of the file): a reset or a broken
  * pipe from a server the test started is kept, and `write()` reports it where it happens.
  */
-export async function dial(t: Owner, s: Server, host = '127.0.0.1'): Promise<Socket> {
-  const socket = s.path ? connect(s.path) : connect(s.port, host);
+export async function dial(
+  t: Owner,
+  s: Server,
+  host = '127.0.0.1',
+  /** Keep its side open when the server closes its own (by default Node answers a FIN with one):
+   * a peer like the tutorial's client, which reads the end and still holds its socket. */
+  { hold = false } = {},
+): Promise<Socket> {
+  const options = { allowHalfOpen: hold };
+  const socket = s.path
+    ? connect({ ...options, path: s.path })
+    : connect({ ...options, port: s.port, host });
   socket.on('error', (err) => peerErrors.set(socket, err)); // a bad or a vanishing client
   t.teardown(() => socket.destroy());
   await once(socket, 'connect');
@@ -397,8 +407,12 @@ export async function peerServer(
   t: Owner,
   onConnection: (socket: Socket) => void,
   host = '127.0.0.1',
+  /** Keep each connection's side open when the client closes its own (see `dial`'s `hold`). */
+  { hold = false } = {},
 ): Promise<{ port: number; path?: string }> {
-  const peer = createServer((socket) => onConnection(socket.on('error', () => {})));
+  const peer = createServer({ allowHalfOpen: hold }, (socket) =>
+    onConnection(socket.on('error', () => {})),
+  );
   if (host.startsWith('/')) peer.listen(host);
   else peer.listen(0, host);
   await once(peer, 'listening');
