@@ -129,7 +129,9 @@ export class Context implements Owner {
   /** Start the student's file with these flags (and stdin); its whole process group is killed
    * when the check ends. */
   start(options: StartOptions = {}): Proc {
-    const proc = start(this, this.file, { ...options, runner: this.runner, group: true });
+    // js (the default): stripped of its types, with a source map so its stack traces are its own
+    const runner = !this.runner || this.runner === 'js' ? 'mapped' : this.runner;
+    const proc = start(this, this.file, { ...options, runner, group: true });
     if (proc.pid) groups.add(proc.pid);
     return proc;
   }
@@ -401,7 +403,9 @@ export function talk(socket: Socket): Talk {
 
 /** Connect to a student's (or the kit's) server, and talk. */
 export async function connectTo(c: Context, s: Server, host?: string): Promise<Talk> {
-  const socket = await dial(c, s, host).catch((err: NodeJS.ErrnoException) => {
+  // It holds its side open when the program closes its own, as the tutorial's client does: a
+  // program that waits for its peer's FIN before it ends is caught.
+  const socket = await dial(c, s, host, { hold: true }).catch((err: NodeJS.ErrnoException) => {
     throw new Miss(`a connection to ${s.address}`, 'it accepts it', `${err.code ?? err.message}`);
   });
   return talk(socket);
@@ -413,7 +417,9 @@ export async function connectTo(c: Context, s: Server, host?: string): Promise<T
  */
 export async function listen(c: Context, host = '127.0.0.1') {
   const arrived: Talk[] = [];
-  const at = await peerServer(c, (socket) => arrived.push(talk(socket)), host);
+  // It holds each connection open when the client closes its side: a client that waits for
+  // the server's FIN before it ends is caught.
+  const at = await peerServer(c, (socket) => arrived.push(talk(socket)), host, { hold: true });
   let taken = 0;
   return {
     ...at,

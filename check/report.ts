@@ -2,7 +2,7 @@
  * Check one file and say how it went, a line per check, then `N passed, N failed`: what
  * `npm run check` and `npm run exercises -- check` print. Resolves with the number of failures.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { type Check, type CheckSet, killAll, type Result, runSet } from './checks.ts';
 import { typeErrors } from './typecheck.ts';
 
@@ -59,7 +59,8 @@ export async function checkFile(target: Target): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killAll(); // every process group the checks started: the student's program and its children
-      console.log(`\nstopped by ${signal}: nothing it started is left running`);
+      // written at once: console.log to a pipe may still be queued when the process exits
+      writeSync(1, `\nstopped by ${signal}: nothing it started is left running\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }

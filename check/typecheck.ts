@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { basename, dirname } from 'node:path';
 import { root } from '../test/harness.ts';
 
 export interface TypeError {
@@ -13,10 +14,12 @@ export interface TypeError {
   message: string;
 }
 
-/** The options of the kit's tsconfig.json that a single copied script is held to. */
+/** The kit's tsconfig.json options that a single copied script is held to. */
 const OPTIONS = [
   ...['--noEmit', '--pretty', 'false', '--strict', '--skipLibCheck', '--noUncheckedIndexedAccess'],
-  ...['--target', 'ES2023', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
+  // preserve: a copy in a folder with no package.json is neither CommonJS nor an ES module to
+  // NodeNext's way of seeing it (TS1295 on every import); tsx and Node decide that at run time.
+  ...['--target', 'ES2023', '--module', 'preserve', '--moduleResolution', 'bundler'],
   ...['--erasableSyntaxOnly', '--verbatimModuleSyntax', '--allowImportingTsExtensions'],
   ...['--types', 'node', '--typeRoots', `${root}node_modules/@types`],
 ];
@@ -25,18 +28,24 @@ const OPTIONS = [
 export function typeErrors(file: string): Promise<TypeError[]> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsc, ...OPTIONS, file], { timeout: 60_000 }, (_err, stdout) => {
-      const mine = String(stdout)
-        .split('\n')
-        .filter((line) => line.startsWith(`${file}(`)); // not the errors of what it imports
-      const found = mine.map((line) => /\((\d+),(\d+)\): error (TS\d+: .*)$/.exec(line) ?? []);
-      resolve(
-        found.map(([, line, column, message]) => ({
-          line: Number(line),
-          column: Number(column),
-          message: message ?? '',
-        })),
-      );
-    });
+    const [dir, name] = [dirname(file), basename(file)]; // tsc names files relative to its folder
+    execFile(
+      process.execPath,
+      [tsc, ...OPTIONS, name],
+      { cwd: dir, timeout: 60_000 },
+      (_e, stdout) => {
+        const mine = String(stdout)
+          .split('\n')
+          .filter((line) => line.startsWith(`${name}(`)); // not the errors of what it imports
+        const found = mine.map((line) => /\((\d+),(\d+)\): error (TS\d+: .*)$/.exec(line) ?? []);
+        resolve(
+          found.map(([, line, column, message]) => ({
+            line: Number(line),
+            column: Number(column),
+            message: message ?? '',
+          })),
+        );
+      },
+    );
   });
 }

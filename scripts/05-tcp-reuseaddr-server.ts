@@ -42,6 +42,7 @@ async function main() {
 
 /** What Python's print(b) shows for bytes: b'...', escaping quotes, \\, \t \n \r and non-ASCII. */
 function pyBytes(bytes: Buffer) {
+  // -- exercise 05-bytes --
   const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? '"' : "'"; // b"it's"
   const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
   named[quote] = `\\${quote}`;
@@ -51,6 +52,7 @@ function pyBytes(bytes: Buffer) {
     text += named[c] ?? (b < 0x20 || b > 0x7e ? `\\x${b.toString(16).padStart(2, '0')}` : c);
   }
   return `b${quote}${text}${quote}`;
+  // -- end of exercise 05-bytes --
 }
 
 function flags(defaultPort: number) {

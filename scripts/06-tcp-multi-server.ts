@@ -29,6 +29,8 @@ async function main() {
   await once(server, 'listening');
   const { address, port: bound } = server.address() as AddressInfo;
   console.log(`listening on ${address.includes(':') ? `[${address}]` : address}:${bound}`);
+  // -- exercise 06-at-once --
+  // -- end of exercise 06-at-once --
 
   // while True: conn, addr = sk.accept(). on() hands over the connections one by one, in order.
   for await (const [conn] of on(server, 'connection') as AsyncIterableIterator<[Socket]>) {

@@ -30,6 +30,8 @@ async function main() {
   let info = await input('请输入>>>', answer);
   while (info === '') info = await input('请输入>>>', answer); // send(b'') sends nothing
   if (info !== undefined) {
+    // -- exercise 07-waited --
+    // -- end of exercise 07-waited --
     sk.write(info); // send(): `bye` too, which tells the server to stop
     if (info !== 'bye') {
       // recv(1024): the answer, when our turn comes; then the server hangs up to serve the next

@@ -82,7 +82,7 @@ export interface StartOptions {
  * `npm run test:runtimes` fetches pinned versions of each and runs the suite under all of them.
  */
 export const RUNNER = process.env.KIT_RUNNER ?? 'js';
-const RUNNERS = ['js', 'tsx', 'node', 'deno', 'bun'];
+const RUNNERS = ['js', 'mapped', 'tsx', 'node', 'deno', 'bun'];
 if (!RUNNERS.includes(RUNNER)) throw new Error(`KIT_RUNNER is one of ${RUNNERS.join(', ')}`);
 const cacheDir = `${root}node_modules/.cache/sockets-kit/`;
 
@@ -94,20 +94,31 @@ export function command(file: string, runner = RUNNER): string[] {
   if (runner === 'deno') return [env.KIT_DENO ?? 'deno', 'run', '-A', file];
   if (runner === 'bun') return [env.KIT_BUN ?? 'bun', file];
   // js: stripped as an ES module, as tsx does inside the kit (package.json says "type": "module");
-  // cjs: as CommonJS, as tsx does for a copy in a folder with no package.json (see copy.test.ts).
+  // cjs: as CommonJS, as tsx does for a copy in a folder with no package.json (see copy.test.ts);
+  // mapped: as js, with a source map, so that a stack trace names the file's own lines (the
+  // checker's way to run a student's file).
   const format = runner === 'cjs' ? 'cjs' : 'esm';
+  const mapped = runner === 'mapped';
   const source = readFileSync(file, 'utf8');
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const key = mapped ? `${file}\0${source}` : source; // a map names the file: one per path
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const stripped = `${cacheDir}${hash}/${basename(file).replace(/\.ts$/, format === 'esm' ? '.mjs' : '.cjs')}`;
+  const node = mapped ? ['node', '--enable-source-maps'] : ['node'];
   if (!existsSync(stripped)) {
     const esbuild: typeof import('esbuild') = createRequire(import.meta.url)('esbuild'); // only now
-    const { code } = esbuild.transformSync(source, { loader: 'ts', format, target: 'node20' });
+    const map = mapped ? ({ sourcemap: 'inline', sourcefile: file } as const) : {};
+    const { code } = esbuild.transformSync(source, {
+      loader: 'ts',
+      format,
+      target: 'node20',
+      ...map,
+    });
     mkdirSync(dirname(stripped), { recursive: true });
     const partial = `${stripped}.${process.pid}`;
     writeFileSync(partial, code);
     renameSync(partial, stripped); // atomic: parallel test workers never see half a file
   }
-  return ['node', stripped];
+  return [...node, stripped];
 }
 
 /** tsx's loader by absolute URL, so that `--import` finds it from any folder (a copy's too). */
@@ -118,6 +129,7 @@ export function usagePrefix(file: string, cwd = root, runner = RUNNER): string {
   const shown = relative(cwd, command(file, runner).at(-1) ?? '');
   const run = {
     js: 'node',
+    mapped: 'node',
     cjs: 'node',
     tsx: 'npx tsx',
     node: 'node',
@@ -324,8 +336,18 @@ export async function settled(check: () => boolean) {
  * the test as an uncaught exception (which would end every test of the file): a reset or a broken
  * pipe from a server the test started is kept, and `write()` reports it where it happens.
  */
-export async function dial(t: Owner, s: Server, host = '127.0.0.1'): Promise<Socket> {
-  const socket = s.path ? connect(s.path) : connect(s.port, host);
+export async function dial(
+  t: Owner,
+  s: Server,
+  host = '127.0.0.1',
+  /** Keep its side open when the server closes its own (by default Node answers a FIN with one):
+   * a peer like the tutorial's client, which reads the end and still holds its socket. */
+  { hold = false } = {},
+): Promise<Socket> {
+  const options = { allowHalfOpen: hold };
+  const socket = s.path
+    ? connect({ ...options, path: s.path })
+    : connect({ ...options, port: s.port, host });
   socket.on('error', (err) => peerErrors.set(socket, err)); // a bad or a vanishing client
   t.teardown(() => socket.destroy());
   await once(socket, 'connect');
@@ -385,8 +407,12 @@ export async function peerServer(
   t: Owner,
   onConnection: (socket: Socket) => void,
   host = '127.0.0.1',
+  /** Keep each connection's side open when the client closes its own (see `dial`'s `hold`). */
+  { hold = false } = {},
 ): Promise<{ port: number; path?: string }> {
-  const peer = createServer((socket) => onConnection(socket.on('error', () => {})));
+  const peer = createServer({ allowHalfOpen: hold }, (socket) =>
+    onConnection(socket.on('error', () => {})),
+  );
   if (host.startsWith('/')) peer.listen(host);
   else peer.listen(0, host);
   await once(peer, 'listening');

@@ -9,7 +9,8 @@
  *
  *   node test/suite.mjs                  everything (what `npm test` runs)
  *   node test/suite.mjs --tests-only     only the tests (what `npm run test:runtimes` runs)
- *   node test/suite.mjs FILE.test.ts...  only these test files, and no checks
+ *   node test/suite.mjs FILE.test.ts...  only these test files, and no checks (ava's own flags,
+ *                                        such as --match '*16*', are passed on)
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { build } from 'esbuild';
 
 const args = process.argv.slice(2);
 const chosen = args.filter((arg) => arg.endsWith('.test.ts'));
+const forAva = args.filter((arg) => !arg.endsWith('.test.ts') && arg !== '--tests-only'); // --match
 const checks = chosen.length === 0 && !args.includes('--tests-only');
 const tests =
   chosen.length > 0
@@ -85,7 +87,7 @@ await build({
   logLevel: 'warning',
 });
 
-const ava = await run('node_modules/.bin/ava', ['--config', 'ava.suite.config.mjs']);
+const ava = await run('node_modules/.bin/ava', ['--config', 'ava.suite.config.mjs', ...forAva]);
 const types = await typecheck;
 if (types) {
   const took = `(${types.seconds.toFixed(1)} s from the start)`;

@@ -261,6 +261,20 @@ export const wrong0102: Wrong[] = [
     says: /decode the stream/,
   },
   {
+    lesson: '01',
+    what: 'a server that never closes: end() waits for the client to close first',
+    edits: [['conn.destroySoon();', 'conn.end();']],
+    fails: 'ends with exit 0 when the client sends bye',
+    says: /still running after/,
+  },
+  {
+    lesson: '02',
+    what: 'a client that never closes: end() waits for the server to close first',
+    edits: [['sk.destroySoon();', 'sk.end();']],
+    fails: 'ends when the server answers bye',
+    says: /still running after/,
+  },
+  {
     lesson: '02',
     what: 'a hard-coded port',
     edits: [

@@ -15,6 +15,7 @@ import test, { type ExecutionContext } from 'ava';
 import { type Check, type CheckSet, type Result, runSet, type Wrong } from '../../check/checks.ts';
 import { type Exercise, solution, starter } from '../../check/exercises.ts';
 import { exercises, sets, wrongs } from '../../check/sets/index.ts';
+import { typeErrors } from '../../check/typecheck.ts';
 import { read, scriptPath } from '../harness.ts';
 
 /** Write `source` as a student's file in a folder removed when the test ends. */
@@ -88,3 +89,13 @@ for (const wrong of wrongs as Wrong[]) {
     t.regex(failing?.miss ? line(failing) : '', wrong.says);
   });
 }
+
+test("type errors in a copy are found with their lines, by the kit's own typescript", async (t) => {
+  const source = read('scripts/01-tcp-server.ts');
+  t.deepEqual(await typeErrors(asFile(t, '01-tcp-server.ts', source)), [], "the kit's 01 has none");
+  const broken = `${source}\nconst answer: number = 'forty-two';\n`;
+  const [error, ...more] = await typeErrors(asFile(t, '01-tcp-server.ts', broken));
+  t.is(more.length, 0);
+  t.is(error?.line, source.split('\n').length + 1);
+  t.regex(error?.message ?? '', /^TS2322: Type 'string' is not assignable to type 'number'/);
+});

@@ -1,0 +1,171 @@
+/**
+ * `npm run check` on bad input, and on the ways a student's copy of lesson 01 goes wrong: one
+ * clear line each, never a stack trace of the checker's own, a student's stack trace marked as
+ * theirs, and nothing left running or listening afterwards, pass or fail. Every lesson's checks
+ * against the kit's scripts, starters and wrong solutions, and the type check, are tried by
+ * `npm run test:checker` (test/checker/checker.test.ts), which costs more than this suite has.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { build } from 'esbuild';
+import { execa } from 'execa';
+import { read, root, tcpSockets } from './harness.ts';
+
+/** The CLI bundled once to plain JavaScript (a start in 0.1 s, not tsx's 0.4), inside the kit so
+ * that what it imports resolves as from check/cli.ts. */
+const cli = (async () => {
+  const outfile = `${root}node_modules/.cache/sockets-kit/check-cli-${process.pid}.mjs`;
+  process.on('exit', () => rmSync(outfile, { force: true }));
+  await build({
+    entryPoints: [`${root}check/cli.ts`],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(`${root}check/cli.ts`).href) },
+  });
+  return outfile;
+})();
+
+/** A student's file in a folder removed when the test ends: 01 as it is, with `edit` applied. */
+function copy(t: ExecutionContext, edit: (source: string) => string = (s) => s) {
+  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-student-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, '01-tcp-server.ts');
+  writeFileSync(file, edit(read('scripts/01-tcp-server.ts')));
+  return file;
+}
+
+/** Run the checker as a student would, with short waits for what will never come. */
+async function check(args: string[], env: Record<string, string> = {}) {
+  return execa('node', [await cli, ...args], {
+    cwd: root,
+    reject: false,
+    timeout: 60_000,
+    env: { KIT_CHECK_WAIT_MS: '2000', INIT_CWD: root, ...env },
+  });
+}
+
+/** No process left whose command line names `file` (the student's copy, or its stripped form). */
+function leftRunning(file: string) {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(file.replace(/\.ts$/, ''));
+      } catch {
+        return false;
+      }
+    });
+}
+
+const noStackOfOurs = (t: ExecutionContext, output: string) =>
+  t.notRegex(output.replace(/^ {4}\| .*$/gm, ''), /^\s+at /m, 'a stack trace of the checker');
+
+test('bad input: one line and exit 2 for the usage, a lesson with no checks, a path that is not a file', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [[], /^give a lesson number and a file — usage: npm run check -- NN PATH/],
+    [['26', 'scripts/26-tcp-vs-udp.ts'], /^'26' has no checks: lessons 01 to \d\d do/],
+    [['01', 'no/such/file.ts'], /^no such file: no\/such\/file\.ts — give the path to your copy$/],
+    [['01', 'scripts'], /^scripts is not a file — give the path to your copy$/],
+    [
+      ['01', 'x.ts', '--runtime', 'java'],
+      /^--runtime is one of js, tsx, node, deno, bun, not 'java'/,
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const done = await check(args);
+    t.is(done.exitCode, 2, done.stderr);
+    t.regex(done.stderr, line);
+    t.is(done.stderr.split('\n').length, 1, 'one line');
+  }
+});
+
+test('a file that does not parse: where, as FILE:LINE:COLUMN, exit 1', async (t) => {
+  const file = copy(t, (s) =>
+    s.replace('async function main() {', 'async function main() {\n  const = 1;'),
+  );
+  const done = await check(['01', file, '--no-types']);
+  t.is(done.exitCode, 1);
+  t.regex(
+    done.stderr,
+    /01-tcp-server\.ts:\d+:\d+: .* — it does not parse: fix it, then check again$/,
+  );
+  t.is(done.stderr.split('\n').length, 1);
+});
+
+const broken: [string, (s: string) => string, RegExp][] = [
+  [
+    'a crash at start: its own stack trace, marked as its own, naming its own lines',
+    (s) => s.replace('const { host, port }', "JSON.parse('{boom');\nconst { host, port }"),
+    /exited \(1\) before printing a line;[^\n]*\n {4}your program's stderr:\n(?: {4}\| .*\n)*? {4}\| SyntaxError: [^\n]*JSON[\s\S]*? {4}\| +at .*01-tcp-server\.ts:\d+:\d+\)/,
+  ],
+  [
+    'exits at once, saying nothing',
+    (s) => s.replace('async function main() {', 'async function main() {\n  process.exit(0);'),
+    /it exited \(0\) before printing a line/,
+  ],
+  [
+    'a hang that prints nothing',
+    (s) =>
+      s.replace(
+        'async function main() {',
+        'async function main() {\n  await new Promise(() => setInterval(() => {}, 1000));',
+      ),
+    /nothing printed within 2 s/,
+  ],
+  [
+    'a hard-coded port',
+    (s) =>
+      s.replace(
+        'const { host, port } = flags(8088);',
+        'const { host } = flags(8088);\nconst port = 8088;',
+      ),
+    /ignores --port|it listens on 8088|already in use/,
+  ],
+];
+
+for (const [what, edit, says] of broken) {
+  test(`a copy of 01 with ${what}: the first check says so, the rest are not run, nothing left running`, async (t) => {
+    const file = copy(t, edit);
+    const done = await check(['01', file, '--no-types']);
+    t.is(done.exitCode, 1);
+    t.regex(done.stdout, says);
+    t.regex(done.stdout, /^✘ starts, and its first line says where it listens/m);
+    t.regex(done.stdout, /not run: the first check must pass first/);
+    t.regex(done.stdout, /\n0 passed, \d+ failed$/);
+    noStackOfOurs(t, `${done.stdout}\n${done.stderr}`);
+    t.deepEqual(leftRunning(file), [], 'every process it started is gone');
+    t.false(tcpSockets(8088).some((s) => s.state === 'LISTEN' && what.includes('hard-coded')));
+  });
+}
+
+test("Ctrl+C while a check waits: exit 130, and the student's program is gone too", async (t) => {
+  const file = copy(t, (s) =>
+    s.replace(
+      'async function main() {',
+      'async function main() {\n  await new Promise(() => setInterval(() => {}, 1000));',
+    ),
+  );
+  const run = execa('node', [await cli, '01', file, '--no-types'], {
+    cwd: root,
+    reject: false,
+    env: { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root },
+  });
+  await new Promise((begun) => run.stdout.once('data', begun)); // its first line
+  await t.notThrowsAsync(async () => {
+    for (let i = 0; i < 200 && leftRunning(file).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+  });
+  run.kill('SIGINT');
+  const done = await run;
+  t.is(done.exitCode, 130);
+  t.regex(done.stdout, /stopped by SIGINT: nothing it started is left running/);
+  t.deepEqual(leftRunning(file), []);
+});
