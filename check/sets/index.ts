@@ -3,9 +3,10 @@ import type { CheckSet, Wrong } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
 import { client02, exercises0102, server01, wrong0102 } from './01-02-tcp-chat.ts';
 import { client04, exercises0304, server03, wrong0304 } from './03-04-udp-echo.ts';
+import { client09, exercises0809, server08, wrong0809 } from './08-09-udp-chat.ts';
 
-export const sets: CheckSet[] = [server01, client02, server03, client04];
+export const sets: CheckSet[] = [server01, client02, server03, client04, server08, client09];
 
-export const exercises: Exercise[] = [...exercises0102, ...exercises0304];
+export const exercises: Exercise[] = [...exercises0102, ...exercises0304, ...exercises0809];
 
-export const wrongs: Wrong[] = [...wrong0102, ...wrong0304];
+export const wrongs: Wrong[] = [...wrong0102, ...wrong0304, ...wrong0809];
