@@ -4,9 +4,24 @@ import type { Exercise } from '../exercises.ts';
 import { client02, exercises0102, server01, wrong0102 } from './01-02-tcp-chat.ts';
 import { client04, exercises0304, server03, wrong0304 } from './03-04-udp-echo.ts';
 import { client09, exercises0809, server08, wrong0809 } from './08-09-udp-chat.ts';
+import { client11, exercises1011, server10, wrong1011 } from './10-11-udp-time.ts';
 
-export const sets: CheckSet[] = [server01, client02, server03, client04, server08, client09];
+export const sets: CheckSet[] = [
+  server01,
+  client02,
+  server03,
+  client04,
+  server08,
+  client09,
+  server10,
+  client11,
+];
 
-export const exercises: Exercise[] = [...exercises0102, ...exercises0304, ...exercises0809];
+export const exercises: Exercise[] = [
+  ...exercises0102,
+  ...exercises0304,
+  ...exercises0809,
+  ...exercises1011,
+];
 
-export const wrongs: Wrong[] = [...wrong0102, ...wrong0304, ...wrong0809];
+export const wrongs: Wrong[] = [...wrong0102, ...wrong0304, ...wrong0809, ...wrong1011];
