@@ -6,7 +6,14 @@
  * awaited on its exit alone: a datagram it sent is the evidence, and when it exits first the
  * line says how, and what it said.
  */
-import { drained, freePort, isMarker, type Proc, type Server } from '../../test/harness.ts';
+import {
+  drained,
+  freePort,
+  isMarker,
+  type Proc,
+  type Server,
+  type StartOptions,
+} from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -69,6 +76,12 @@ export async function arrives(
   const count = peer.got.length;
   const before = count ? `after ${count} datagram${count > 1 ? 's' : ''}` : without;
   throw new Miss(sent, expected, `${ended(first)} ${before}${theirs(proc)}`);
+}
+
+/** The student's server, started (see `Context.serve`), and a peer to send it datagrams. */
+export async function served(c: Context, options?: StartOptions) {
+  const s = await c.serve(options);
+  return { s, peer: await datagrams(c) };
 }
 
 /** Send `data` from `peer` to a server, and resolve with its answer (the next datagram). */
@@ -188,8 +201,7 @@ export const server03: CheckSet = {
       name: 'answers a datagram upper-cased, from its own port, to the port it came from',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         const got = await answer(s, peer, 'hello udp', '"hello udp"');
         same(got.data, 'HELLO UDP', '"hello udp"');
         if (got.from.port !== s.port)
@@ -204,8 +216,7 @@ export const server03: CheckSet = {
       name: "prints each datagram as Python's print(msg, addr) does: b'…' and the address",
       section: 'Transcript',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await answer(s, peer, 'héllo', '"héllo"');
         const line = `b'h\\xc3\\xa9llo' ('127.0.0.1', ${peer.port})`;
         await prints(s.proc, `${line}\n`, `"héllo" from port ${peer.port}`, shown(line));
@@ -215,8 +226,7 @@ export const server03: CheckSet = {
       name: 'only the letters a-z change: UTF-8 and bytes that are not UTF-8 come back as they were',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         const rule = 'bytes.upper(): only a-z change, every other byte as it was';
         const utf8 = await answer(s, peer, 'héllo', '"héllo"');
         same(utf8.data, 'HéLLO', '"héllo"', `"HéLLO" (${rule})`);
@@ -234,8 +244,7 @@ export const server03: CheckSet = {
       name: 'an empty datagram gets an empty answer',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         const got = await answer(s, peer, Buffer.alloc(0), 'an empty datagram');
         same(got.data, '', 'an empty datagram', 'an empty answer');
       },
@@ -244,8 +253,7 @@ export const server03: CheckSet = {
       name: `${what}: it reads 1024 bytes, says the rest is lost, and goes on`,
       section: 'How it works',
       async run(c: Context) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         const sent = `${size.toLocaleString('en')} bytes of "${letter}"`;
         const got = await answer(s, peer, letter.repeat(size), sent);
         same(

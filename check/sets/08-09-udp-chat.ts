@@ -6,7 +6,16 @@
 import { pause } from '../../test/harness.ts';
 import { type CheckSet, datagrams, exitsWith, Miss, prints, shown, type Wrong } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { answer, arrives, noServer, playing, same, settle, tooLong } from './03-04-udp-echo.ts';
+import {
+  answer,
+  arrives,
+  noServer,
+  playing,
+  same,
+  served,
+  settle,
+  tooLong,
+} from './03-04-udp-echo.ts';
 
 /** What 09 sends for a typed line: the listing's '\033[33m来自client的消息 :%s\033[0m'. */
 const yellow = (text: string) => `\x1b[33m来自client的消息 :${text}\x1b[0m`;
@@ -23,8 +32,7 @@ export const server08: CheckSet = {
       name: 'prints who sent a message and what it says, then asks for an answer',
       section: 'Transcript',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         peer.send(yellow('hi'), s.port);
         const all = `${from(peer.port)}\n${yellow('hi')}\n>>>`;
         await prints(s.proc, all, `09's "hi" from port ${peer.port}`, shown(all, 80));
@@ -34,8 +42,7 @@ export const server08: CheckSet = {
       name: 'sends the typed answer, as typed, to the address the message came from',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve({ input: ['hello, client'], open: true });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: ['hello, client'], open: true });
         const sent = `"hi", and "hello, client" typed at its prompt`;
         same((await answer(s, peer, yellow('hi'), sent)).data, 'hello, client', sent);
       },
@@ -44,8 +51,7 @@ export const server08: CheckSet = {
       name: 'an empty typed line is an empty datagram',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve({ input: ['', 'x'], open: true });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: ['', 'x'], open: true });
         const sent = '"hi", and an empty line typed';
         same((await answer(s, peer, yellow('hi'), sent)).data, '', sent, 'an empty datagram');
         const then = await answer(s, peer, yellow('more'), '"more", and "x" typed');
@@ -56,8 +62,7 @@ export const server08: CheckSet = {
       name: "a Python client's plain bye ends it: it answers bye, exit 0",
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         same((await answer(s, peer, 'bye', '"bye"')).data, 'bye', '"bye"');
         await exitsWith(s.proc, 0, '"bye"', 'exit code 0');
       },
@@ -66,8 +71,7 @@ export const server08: CheckSet = {
       name: "09's bye, in its colour codes, ends it too: it answers bye, exit 0",
       section: 'Differences from the Python listing',
       async run(c) {
-        const s = await c.serve({ input: ['not bye'], open: true });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: ['not bye'], open: true });
         const sent = `09's bye, ${shown(yellow('bye'))}`;
         same((await answer(s, peer, yellow('bye'), sent)).data, 'bye', sent, '"bye" back');
         await exitsWith(s.proc, 0, sent, 'exit code 0');
@@ -89,8 +93,7 @@ export const server08: CheckSet = {
       name: 'invalid UTF-8 does not stop it: printed with �, answered, and it goes on',
       section: 'Differences from the Python listing',
       async run(c) {
-        const s = await c.serve({ input: ['a1', 'a2'], open: true });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: ['a1', 'a2'], open: true });
         const sent = 'bytes ff 68 69 ("hi" after a byte that is not UTF-8)';
         same((await answer(s, peer, Buffer.from([0xff, 0x68, 0x69]), sent)).data, 'a1', sent);
         await prints(s.proc, '\uFFFDhi\n>>>', sent, '"�hi", then its prompt');
@@ -102,8 +105,7 @@ export const server08: CheckSet = {
       name: 'oversized datagrams (60,000 and 65,507 bytes): it prints 1024 bytes and goes on',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve({ input: ['a1', 'a2', 'a3'], open: true });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: ['a1', 'a2', 'a3'], open: true });
         const sent = '60,000 bytes of "x"';
         same((await answer(s, peer, 'x'.repeat(60_000), sent)).data, 'a1', sent);
         await prints(
@@ -123,8 +125,7 @@ export const server08: CheckSet = {
       name: 'end of input at its prompt: it says bye to the client and stops, exit 0',
       section: 'Differences from the Python listing',
       async run(c) {
-        const s = await c.serve({ input: [] });
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c, { input: [] });
         const sent = '"hi", and the end of its input';
         same((await answer(s, peer, yellow('hi'), sent)).data, 'bye', sent, '"bye"');
         await exitsWith(s.proc, 0, sent, 'exit code 0');

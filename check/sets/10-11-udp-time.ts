@@ -9,7 +9,6 @@ import {
   type CheckSet,
   type Context,
   type Datagrams,
-  datagrams,
   exitsWith,
   Miss,
   prints,
@@ -25,6 +24,7 @@ import {
   noServer,
   playing,
   same,
+  served,
   settle,
   tooLong,
 } from './03-04-udp-echo.ts';
@@ -73,8 +73,7 @@ export const server10: CheckSet = {
       name: 'answers a format with the time in it, to the port that asked',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await expect(
           s,
           peer,
@@ -90,8 +89,7 @@ export const server10: CheckSet = {
       name: 'prints each format it is sent',
       section: 'Transcript',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await answer(s, peer, '%H:%M', '"%H:%M"');
         await prints(s.proc, '\n%H:%M', '"%H:%M"', 'the format "%H:%M" on a line');
       },
@@ -100,8 +98,7 @@ export const server10: CheckSet = {
       name: "knows strftime's directives: %a %A %b %B %c %d %H %I %j %m %M %p %S %U %w %W %x %X %y %z",
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         const table: [string, RegExp, string][] = [
           [
             '%A %d %B %Y, %I:%M:%S %p',
@@ -133,8 +130,7 @@ export const server10: CheckSet = {
       name: '%% is one %; unknown directives and a lone % stay as written',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await expect(s, peer, '100%%', '100%');
         await expect(s, peer, '%Q %E', '%Q %E', '"%Q %E", as written');
         await expect(s, peer, '100%', '100%', '"100%", as written');
@@ -144,8 +140,7 @@ export const server10: CheckSet = {
       name: 'a format that asks for a huge answer gets a short refusal (no amplification)',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await refused(s, peer, '%c'.repeat(60), 'asking for 1,440');
         await refused(s, peer, '%c'.repeat(100), 'asking for 2,400');
         await expect(s, peer, '%%', '%', '"%": it goes on');
@@ -155,8 +150,7 @@ export const server10: CheckSet = {
       name: 'oversized datagrams (60,000 and 65,507 bytes): a short refusal, and it goes on',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await refused(s, peer, 'x'.repeat(60_000), 'an oversized datagram');
         await refused(s, peer, '%'.repeat(65_507), 'the largest datagram');
         await expect(s, peer, '%%', '%', '"%": it goes on');
@@ -166,8 +160,7 @@ export const server10: CheckSet = {
       name: 'invalid UTF-8 and an empty datagram are answered, and it goes on',
       section: 'Differences from the Python listing',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await expect(s, peer, Buffer.from([0xff, 0x25, 0x25]), '\uFFFD%', '"�%" (decoded with �)');
         await expect(s, peer, Buffer.alloc(0), '', 'an empty answer');
         await expect(s, peer, '%%', '%', '"%": it goes on');
@@ -177,8 +170,7 @@ export const server10: CheckSet = {
       name: 'a datagram "bye" stops it, unanswered, exit 0',
       section: 'How it works',
       async run(c) {
-        const s = await c.serve();
-        const peer = await datagrams(c);
+        const { s, peer } = await served(c);
         await expect(s, peer, '%%', '%', '"%"');
         peer.send('bye', s.port);
         await exitsWith(s.proc, 0, '"bye"', 'exit code 0');
@@ -283,8 +275,7 @@ const formats: Check[] = [
     name: 'exercise 10-formats: %D is %m/%d/%y, %s the seconds since 1970',
     section: 'Try this',
     async run(c: Context) {
-      const s = await c.serve();
-      const peer = await datagrams(c);
+      const { s, peer } = await served(c);
       const [D, mdy] = [
         (await answer(s, peer, '%D', '"%D"')).data,
         (await answer(s, peer, '%m/%d/%y', '"%m/%d/%y"')).data,
