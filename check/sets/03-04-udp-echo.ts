@@ -85,10 +85,16 @@ export async function served(c: Context, options?: StartOptions) {
 }
 
 /** Send `data` from `peer` to a server, and resolve with its answer (the next datagram). */
-export function answer(s: Server, peer: Datagrams, data: string | Buffer, sent: string) {
+export function answer(
+  s: Server,
+  peer: Datagrams,
+  data: string | Buffer,
+  sent: string,
+  expected = 'an answer',
+) {
   const n = peer.got.length + 1;
   peer.send(data, s.port);
-  return arrives(peer, n, s.proc, sent, 'an answer', 'without answering');
+  return arrives(peer, n, s.proc, sent, expected, 'without answering');
 }
 
 /** A Miss unless `got` holds exactly `wanted`: shown as text, or in hex where either is not

@@ -63,7 +63,8 @@ export const server08: CheckSet = {
       section: 'How it works',
       async run(c) {
         const { s, peer } = await served(c);
-        same((await answer(s, peer, 'bye', '"bye"')).data, 'bye', '"bye"');
+        const back = '"bye" back, at once (not a typed answer)';
+        same((await answer(s, peer, 'bye', '"bye"', back)).data, 'bye', '"bye"', back);
         await exitsWith(s.proc, 0, '"bye"', 'exit code 0');
       },
     },
@@ -73,7 +74,8 @@ export const server08: CheckSet = {
       async run(c) {
         const { s, peer } = await served(c, { input: ['not bye'], open: true });
         const sent = `09's bye, ${shown(yellow('bye'))}`;
-        same((await answer(s, peer, yellow('bye'), sent)).data, 'bye', sent, '"bye" back');
+        const back = '"bye" back, at once (not a typed answer)';
+        same((await answer(s, peer, yellow('bye'), sent, back)).data, 'bye', sent, back);
         await exitsWith(s.proc, 0, sent, 'exit code 0');
       },
     },
@@ -305,7 +307,7 @@ export const wrong0809: Wrong[] = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the script, as it is written
     edits: [["if (msg === 'bye' || msg === `${PREFIX}bye${SUFFIX}`) {", "if (msg === 'bye') {"]],
     fails: 'colour codes',
-    says: /expected "bye" back; got/,
+    says: /expected "bye" back, at once \(not a typed answer\); got "not bye"/,
   },
   {
     lesson: '08',
