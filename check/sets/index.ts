@@ -1,12 +1,23 @@
-/** Every lesson's check set, one for each script of the pairs 01–25, and the exercises. */
+/** Every lesson's check set, one for each script of the pairs 01–25, the exercises, and the
+ * classic wrong solutions the checker must fail. One file per pair of lessons. */
 import type { CheckSet, Wrong } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
 import { client02, exercises0102, server01, wrong0102 } from './01-02-tcp-chat.ts';
+import { client04, exercises0304, server03, wrong0304 } from './03-04-udp-echo.ts';
 import { exercises05, server05, wrong05 } from './05-tcp-reuseaddr.ts';
 import { client07, exercises0607, server06, wrong0607 } from './06-07-tcp-multi.ts';
+import { client09, exercises0809, server08, wrong0809 } from './08-09-udp-chat.ts';
+import { client11, exercises1011, server10, wrong1011 } from './10-11-udp-time.ts';
 
-export const sets: CheckSet[] = [server01, client02, server05, server06, client07];
+export const sets: CheckSet[] = [
+  ...[server01, client02, server03, client04, server05, server06, client07],
+  ...[server08, client09, server10, client11],
+];
 
-export const exercises: Exercise[] = [...exercises0102, ...exercises05, ...exercises0607];
+export const exercises: Exercise[] = [
+  ...[exercises0102, exercises0304, exercises05, exercises0607, exercises0809, exercises1011],
+].flat();
 
-export const wrongs: Wrong[] = [...wrong0102, ...wrong05, ...wrong0607];
+export const wrongs: Wrong[] = [
+  ...[wrong0102, wrong0304, wrong05, wrong0607, wrong0809, wrong1011],
+].flat();
