@@ -15,15 +15,15 @@ import { drained, isMarker, type Proc, udpSocket } from '../../test/harness.ts';
 import {
   type CheckSet,
   type Context,
-  exitsWith,
   lastWords,
   Miss,
   shown,
   theirs,
+  WAIT_MS,
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { folder, seeded, seededBytes, waitUntil } from './lossy.ts';
+import { exitsAfter, folder, seeded, seededBytes, waitUntil } from './lossy.ts';
 
 const [DATA, ACK, FIN] = [0x44, 0x41, 0x46]; // 'D', 'A', 'F'
 const SIZE = 1200; // the most bytes of file a data datagram carries (lesson 24's drawing)
@@ -103,7 +103,12 @@ async function receiver(c: Context, flags: string[] = []) {
     },
     /** Its exit, with what it sent read to the end. */
     async end(sent: string, code = 0) {
-      const done = await exitsWith(r.proc, code, sent, `exit code ${code}`);
+      // it ends a second after the last datagram (its linger), or gives up: a second more
+      const progress = () => acks.length;
+      const done = await exitsAfter(r.proc, code, sent, `exit code ${code}`, {
+        progress,
+        ms: WAIT_MS + 1000,
+      });
       await drained(peer);
       return done;
     },
@@ -458,6 +463,8 @@ function carried(to: Played, file: Buffer, sent: string) {
 }
 
 const ackOf = (p: Parsed) => packet(ACK, p.seq);
+/** A sender through losses runs as long as it takes: each datagram it sends is progress. */
+const sending = (to: Played) => ({ progress: () => to.got.length });
 
 export const sender25: CheckSet = {
   lesson: '25',
@@ -473,7 +480,7 @@ export const sender25: CheckSet = {
         const proc = sender(c, to, file);
         const sent = `--port ${to.port} --file (3000 bytes), each datagram ACKed`;
         await nth(to, 1, proc, sent, 'D 0, a datagram as lesson 24 draws it');
-        const done = await exitsWith(proc, 0, sent, 'exit code 0 once F 3 is ACKed');
+        const done = await exitsAfter(proc, 0, sent, 'exit code 0 once F 3 is ACKed', sending(to));
         carried(to, file, sent);
         if (!/^sent 3000 bytes in /.test(done.stderr))
           throw new Miss(sent, '"sent 3000 bytes in …" on stderr', shown(done.stderr, 100));
@@ -492,7 +499,7 @@ export const sender25: CheckSet = {
         const again = await nth(to, 2, proc, sent, 'D 0 sent again once its timer rings');
         if (again.type !== DATA || again.seq !== 0)
           throw new Miss(sent, 'D 0 again (nothing else before its ACK)', named(again));
-        await exitsWith(proc, 0, `${sent}; then every datagram ACKed`, 'exit code 0');
+        await exitsAfter(proc, 0, `${sent}; then every datagram ACKed`, 'exit code 0', sending(to));
         carried(to, file, sent);
       },
     },
@@ -525,7 +532,7 @@ export const sender25: CheckSet = {
         );
         if (before !== 'D 0, D 1, D 2, D 3')
           throw new Miss(sent, `${want} (4 in flight, no more)`, `${before}, then one again`);
-        await exitsWith(proc, 0, sent, 'exit code 0');
+        await exitsAfter(proc, 0, sent, 'exit code 0', sending(to));
         carried(to, file, sent);
       },
     },
@@ -569,7 +576,7 @@ export const sender25: CheckSet = {
         const sent =
           '--window 8, a file of 10 datagrams; ACKs lost, damaged, doubled, overtaken (seeded)';
         await nth(to, 1, proc, sent, 'D 0');
-        const done = await exitsWith(proc, 0, sent, 'exit code 0 once F 10 is ACKed');
+        const done = await exitsAfter(proc, 0, sent, 'exit code 0 once F 10 is ACKed', sending(to));
         await drained(to.socket);
         carried(to, file, sent);
         if (finTooSoon)
@@ -629,7 +636,13 @@ export const sender25: CheckSet = {
           () => new Miss(sent, want, `datagrams: ${to.got.map(named).join(', ')}`),
         );
         if (wrongly) throw new Miss(sent, want, `${named(wrongly)} before D 0 had a good ACK`);
-        const done = await exitsWith(proc, 0, `${sent}; then good ACKs`, 'exit code 0');
+        const done = await exitsAfter(
+          proc,
+          0,
+          `${sent}; then good ACKs`,
+          'exit code 0',
+          sending(to),
+        );
         carried(to, file, sent);
         const dropped = STATS.exec(done.stderr)?.[3] ?? '';
         const each = ['1 too short', '1 of unknown type', '1 out of range', '1 damaged'];
@@ -656,7 +669,7 @@ export const sender25: CheckSet = {
           const got = to.got.map(named).join(', ');
           return new Miss(sent, 'F 1, then F 1 again', `datagrams: ${got}`);
         });
-        await exitsWith(proc, 0, `${sent}; the second ACKed`, 'exit code 0');
+        await exitsAfter(proc, 0, `${sent}; the second ACKed`, 'exit code 0', sending(to));
       },
     },
     {
@@ -673,7 +686,7 @@ export const sender25: CheckSet = {
             'F 0, with no data',
             `${named(first)} of ${first.data.length} bytes`,
           );
-        await exitsWith(proc, 0, sent, 'exit code 0');
+        await exitsAfter(proc, 0, sent, 'exit code 0', sending(to));
       },
     },
     {
@@ -684,7 +697,7 @@ export const sender25: CheckSet = {
         const proc = sender(c, to, Buffer.from('hello'), ['--give-up', '0.5']);
         const sent = '--give-up 0.5; every datagram taken, none answered';
         await nth(to, 1, proc, sent, 'D 0');
-        const done = await exitsWith(proc, 1, sent, 'exit code 1');
+        const done = await exitsAfter(proc, 1, sent, 'exit code 1', sending(to));
         if (done.stderr.includes('\n') || !/within 0\.5 s/.test(done.stderr))
           throw new Miss(
             sent,

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '../../test/harness.ts';
-import { type Context, type Miss, WAIT_MS } from '../checks.ts';
+import { type Proc, pause, until } from '../../test/harness.ts';
+import { type Context, lastWords, Miss, theirs, WAIT_MS } from '../checks.ts';
 
 /** A seeded generator of numbers in [0, 1) (xorshift32): the same seed, the same fates. */
 export function seeded(seed: number) {
@@ -55,3 +55,52 @@ export const lined = (text: string, max = 8) => {
   const cut = lines.length > max ? [...lines.slice(0, max), `… ${lines.length - max} more`] : lines;
   return cut.map((l) => JSON.stringify(l)).join(', ') || 'nothing';
 };
+
+/**
+ * How a process ended; a Miss if it is still running `ms` after its last sign of progress
+ * (`progress()` changing: a datagram it sent, a line it printed). For a program that runs longer
+ * than one wait by design (a --timeout of seconds, a transfer through losses): each step of it
+ * gets the whole wait, and one that stops making progress is caught as soon as any other.
+ */
+export async function endsAfter(
+  proc: Proc,
+  sent: string,
+  expected: string,
+  { progress = (): unknown => 0, ms = WAIT_MS } = {},
+) {
+  let over = false;
+  const done = proc.then((r) => {
+    over = true;
+    return r;
+  });
+  let [last, since] = [progress(), performance.now()];
+  while (!over) {
+    const now = progress();
+    if (now !== last) [last, since] = [now, performance.now()];
+    if (performance.now() - since > ms)
+      throw new Miss(
+        sent,
+        expected,
+        `it was still running, ${ms / 1000} s after it last did anything; ${lastWords(proc)}`,
+      );
+    await pause(20);
+  }
+  return done;
+}
+
+/** A Miss unless the process ends (as `endsAfter` waits) with this exit code. */
+export async function exitsAfter(
+  proc: Proc,
+  code: number,
+  sent: string,
+  expected: string,
+  options: { progress?: () => unknown; ms?: number } = {},
+) {
+  const done = await endsAfter(proc, sent, expected, options);
+  if (done.exitCode !== code) {
+    const how =
+      done.exitCode === null ? `it was ended by ${done.signal}` : `exit code ${done.exitCode}`;
+    throw new Miss(sent, expected, `${how}; ${lastWords(proc)}${theirs(proc)}`);
+  }
+  return done;
+}
