@@ -59,6 +59,10 @@ const pieces = (file: Buffer) =>
   Array.from({ length: Math.ceil(file.length / SIZE) }, (_, i) =>
     file.subarray(i * SIZE, (i + 1) * SIZE),
   );
+/** A Miss: what the program printed on stderr as it ended was not what was `expected`. */
+function onStderr(done: { stderr: string }, sent: string, expected: string): never {
+  throw new Miss(sent, expected, shown(done.stderr, 120));
+}
 /** The stderr line both ends print at the end: datagrams sent, retransmitted, dropped. */
 const STATS = /: (\d+) datagrams sent, (\d+) retransmitted, dropped: (.+)$/m;
 
@@ -175,11 +179,7 @@ export const receiver24: CheckSet = {
         const done = await rx.end(sent);
         wrote(rx, file, sent);
         if (!/^received 3000 bytes into .*copy\.bin: /.test(done.stderr))
-          throw new Miss(
-            sent,
-            '"received 3000 bytes into FILE: …" on stderr',
-            shown(done.stderr, 100),
-          );
+          onStderr(done, sent, '"received 3000 bytes into FILE: …" on stderr');
       },
     },
     {
@@ -228,10 +228,10 @@ export const receiver24: CheckSet = {
         wrote(rx, file, sent);
         const [, acks, , dropped] = STATS.exec(done.stderr) ?? [];
         if (dropped !== `${spoilt + 1} damaged` || Number(acks) !== rx.acks.length)
-          throw new Miss(
+          onStderr(
+            done,
             sent,
             `"${rx.acks.length} datagrams sent, …, dropped: ${spoilt + 1} damaged" on stderr`,
-            shown(done.stderr, 120),
           );
       },
     },
@@ -254,11 +254,7 @@ export const receiver24: CheckSet = {
         const done = await rx.end(sent);
         wrote(rx, 'hello, world!', sent);
         if (!/: 8 datagrams sent, 4 retransmitted, /.test(done.stderr))
-          throw new Miss(
-            sent,
-            '"8 datagrams sent, 4 retransmitted" on stderr',
-            shown(done.stderr, 100),
-          );
+          onStderr(done, sent, '"8 datagrams sent, 4 retransmitted" on stderr');
       },
     },
     {
@@ -279,11 +275,7 @@ export const receiver24: CheckSet = {
           throw new Miss(sent, 'one ACK for D 0, one for F 1', `ACKs for ${rx.acks.join(', ')}`);
         const dropped = STATS.exec(done.stderr)?.[3] ?? '';
         if (!['1 damaged', '1 too short', '1 of unknown type'].every((d) => dropped.includes(d)))
-          throw new Miss(
-            sent,
-            '"dropped: 1 damaged, 1 too short, 1 of unknown type" on stderr',
-            shown(done.stderr, 120),
-          );
+          onStderr(done, sent, '"dropped: 1 damaged, 1 too short, 1 of unknown type" on stderr');
       },
     },
     {
@@ -324,11 +316,7 @@ export const receiver24: CheckSet = {
           !/gave up/.test(done.stderr) ||
           /^\s+at /m.test(done.stderr)
         )
-          throw new Miss(
-            sent,
-            'one line "the sender went silent … — gave up; …" on stderr',
-            shown(done.stderr, 120),
-          );
+          onStderr(done, sent, 'one line "the sender went silent … — gave up; …" on stderr');
         if (rx.acks.includes(3))
           throw new Miss(sent, 'no ACK for a FIN that comes before D 1', 'an ACK for F 3');
         const part = existsSync(`${rx.out}.part`)
@@ -483,7 +471,7 @@ export const sender25: CheckSet = {
         const done = await exitsAfter(proc, 0, sent, 'exit code 0 once F 3 is ACKed', sending(to));
         carried(to, file, sent);
         if (!/^sent 3000 bytes in /.test(done.stderr))
-          throw new Miss(sent, '"sent 3000 bytes in …" on stderr', shown(done.stderr, 100));
+          onStderr(done, sent, '"sent 3000 bytes in …" on stderr');
       },
     },
     {
@@ -583,19 +571,15 @@ export const sender25: CheckSet = {
           throw new Miss(sent, 'the FIN only once every data datagram is ACKed', finTooSoon);
         const [, all, again, dropped] = STATS.exec(done.stderr) ?? [];
         if (Number(all) - Number(again) !== 11)
-          throw new Miss(
+          onStderr(
+            done,
             sent,
             '"N datagrams sent, R retransmitted" with N - R = 11 (each sent once, and copies)',
-            shown(done.stderr, 120),
           );
         // Damaged ACKs that came after the FIN's good one may go unread: the sender is done.
         const read = Number(/^(\d+) damaged$/.exec(dropped ?? '')?.[1] ?? 0);
         if (spoilt && (read < spoiltBefore || read > spoilt))
-          throw new Miss(
-            sent,
-            `"dropped: ${spoiltBefore} damaged" on stderr`,
-            shown(done.stderr, 120),
-          );
+          onStderr(done, sent, `"dropped: ${spoiltBefore} damaged" on stderr`);
       },
     },
     {
@@ -647,7 +631,7 @@ export const sender25: CheckSet = {
         const dropped = STATS.exec(done.stderr)?.[3] ?? '';
         const each = ['1 too short', '1 of unknown type', '1 out of range', '1 damaged'];
         if (!each.every((d) => dropped.includes(d)))
-          throw new Miss(sent, `"dropped: ${each.join(', ')}" on stderr`, shown(done.stderr, 120));
+          onStderr(done, sent, `"dropped: ${each.join(', ')}" on stderr`);
       },
     },
     {
@@ -699,11 +683,7 @@ export const sender25: CheckSet = {
         await nth(to, 1, proc, sent, 'D 0');
         const done = await exitsAfter(proc, 1, sent, 'exit code 1', sending(to));
         if (done.stderr.includes('\n') || !/within 0\.5 s/.test(done.stderr))
-          throw new Miss(
-            sent,
-            'one line "no answer from … within 0.5 s — …" on stderr',
-            shown(done.stderr, 120),
-          );
+          onStderr(done, sent, 'one line "no answer from … within 0.5 s — …" on stderr');
       },
     },
   ],
