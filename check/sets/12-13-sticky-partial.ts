@@ -17,6 +17,7 @@ import {
   exitsWith,
   listen,
   Miss,
+  prints,
   shown,
   theirs,
   WAIT_MS,
@@ -161,10 +162,11 @@ export function twoReads(o: {
       const peer = await connectTo(c, s, o.host);
       await o.send(peer.socket);
       const want = `-----> ${o.lines[0]}\n-----> ${o.lines[1]}\n`;
-      const expected = `${shown(want)}, then exit 0 (${o.why})`;
-      await exitsWith(s.proc, 0, o.sent, expected);
+      const expected = `${shown(want)} (${o.why})`;
+      await prints(s.proc, want, o.sent, expected);
+      await exitsWith(s.proc, 0, o.sent, 'exit code 0 once it has read twice');
       const got = afterListening(s.proc);
-      if (got !== want) throw new Miss(o.sent, expected, `it printed ${shown(got, 80)}`);
+      if (got !== want) throw new Miss(o.sent, `only ${expected}`, `it printed ${shown(got, 80)}`);
       await peer.closed(o.sent, 'the server closes the connection once it has read twice');
     },
   };

@@ -11,10 +11,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { output, type Proc, type TcpSocket, tcpSockets, until } from '../../test/harness.ts';
+import { output, type Proc, pause } from '../../test/harness.ts';
 import {
+  type Check,
   type CheckSet,
+  type Context,
   exitsWith,
   listen,
   Miss,
@@ -36,6 +39,7 @@ import {
 
 const PROMPT = '请输入:\n>>>';
 const many = (line: string) => Array.from({ length: 50 }, () => line);
+const PIECES = '1, 2, 2, 1, 5 and 5 bytes'; // inPieces(), below
 
 export const server16: CheckSet = {
   lesson: '16',
@@ -54,42 +58,27 @@ export const server16: CheckSet = {
         await answered(peer, frame('你好 😀'), `${sent}, and "你好 😀" typed`);
       },
     },
-    {
+    readsWhole({
       name: 'two frames in one write are two messages (coalesced)',
-      section: 'How it works',
-      async run(c) {
-        const s = await c.serve({ input: many('ok'), open: true });
-        const peer = await holdingClient(c, s);
-        peer.socket.write(Buffer.concat([frame('hello'), frame('feng')]));
-        const sent = '[length 5] "hello" [length 4] "feng" in one write';
-        const expected = '"hello", then "feng": two frames in one write are two messages';
-        await printsAll(s.proc, ['hello', 'feng'], sent, expected);
-      },
-    },
-    {
+      send: (sk) => sk.write(Buffer.concat([frame('hello'), frame('feng')])),
+      sent: '[length 5] "hello" [length 4] "feng" in one write',
+      messages: ['hello', 'feng'],
+      expected: '"hello", then "feng": two frames in one write are two messages',
+    }),
+    readsWhole({
       name: 'a frame cut anywhere (a header in pieces, a character in pieces) is read whole',
-      section: 'How it works',
-      async run(c) {
-        const s = await c.serve({ input: many('ok'), open: true });
-        const peer = await holdingClient(c, s);
-        await dribble(peer.socket, [...inPieces(frame('你好世界')), ...cut(frame('hi'), [2])]);
-        const sent = `[length 12] "你好世界" in 6 reads (${PIECES}), then [length 2] "hi" in 2`;
-        const expected = '"你好世界", then "hi": read until the header, then the body, is whole';
-        await printsAll(s.proc, ['你好世界', 'hi'], sent, expected);
-      },
-    },
-    {
+      send: (sk) => dribble(sk, [...inPieces(frame('你好世界')), ...cut(frame('hi'), [2])]),
+      sent: `[length 12] "你好世界" in 6 reads (${PIECES}), then [length 2] "hi" in 2`,
+      messages: ['你好世界', 'hi'],
+      expected: '"你好世界", then "hi": read until the header, then the body, is whole',
+    }),
+    readsWhole({
       name: 'characters of 2 to 4 bytes: the length counts bytes, not characters',
-      section: 'How it works',
-      async run(c) {
-        const s = await c.serve({ input: many('ok'), open: true });
-        const peer = await holdingClient(c, s);
-        peer.socket.write(Buffer.concat([frame('é 你好 😀'), frame('ok')]));
-        const sent = '[length 14] "é 你好 😀" [length 2] "ok" in one write';
-        const expected = '"é 你好 😀" (6 characters, 14 bytes), then "ok": the length counts bytes';
-        await printsAll(s.proc, ['é 你好 😀', 'ok'], sent, expected);
-      },
-    },
+      send: (sk) => sk.write(Buffer.concat([frame('é 你好 😀'), frame('ok')])),
+      sent: '[length 14] "é 你好 😀" [length 2] "ok" in one write',
+      messages: ['é 你好 😀', 'ok'],
+      expected: '"é 你好 😀" (6 characters, 14 bytes), then "ok": the length counts bytes',
+    }),
     {
       name: 'an empty message is a message both ways: a frame of length 0',
       section: 'How it works',
@@ -129,7 +118,8 @@ export const server16: CheckSet = {
         const peer = await holdingClient(c, s);
         peer.socket.write('hello\n'); // lesson 02's client: "hell" is a length of 1751477356
         const sent = '"hello\\n" (no framing: a length of 1751477356), the connection left open';
-        await failsInOneLine(s.proc, sent, '"refused: a 1751477356-byte message is over …"');
+        const like = '"refused: a 1751477356-byte message is over …"';
+        await failsInOneLine(s.proc, sent, like, '1751477356');
       },
     },
     {
@@ -186,11 +176,7 @@ export const client17: CheckSet = {
       name: 'characters of 2 to 4 bytes: the length it sends counts bytes, not characters',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        c.client(server, { input: ['你好 😀'], open: true });
-        const peer = await server.accepted('"你好 😀" typed');
-        const want = frame('你好 😀');
-        await sendsFrame(peer, want, '"你好 😀" typed (4 characters, 11 bytes)');
+        await typedAndSent(c, '你好 😀', ' (4 characters, 11 bytes)');
       },
     },
     {
@@ -211,10 +197,7 @@ export const client17: CheckSet = {
       name: 'an answer cut anywhere (a header in pieces, a character in pieces) is printed whole',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        const proc = c.client(server, { input: ['hi'], open: true });
-        const peer = await server.accepted('"hi" typed');
-        await sendsFrame(peer, frame('hi'), '"hi" typed');
+        const { proc, peer } = await typedAndSent(c, 'hi');
         await dribble(peer.socket, inPieces(frame('你好世界')));
         const sent = `the answer [length 12] "你好世界" in 6 reads (${PIECES})`;
         await prints(proc, `>>>你好世界\n${PROMPT}`, sent, '"你好世界", then the prompt');
@@ -224,10 +207,7 @@ export const client17: CheckSet = {
       name: 'an empty line is a message both ways: a frame of length 0',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        const proc = c.client(server, { input: [''], open: true });
-        const peer = await server.accepted('an empty line typed');
-        await sendsFrame(peer, frame(''), 'an empty line typed');
+        const { proc, peer } = await typedAndSent(c, '');
         peer.socket.write(frame(''));
         const sent = 'the answer [length 0]';
         await prints(proc, `${PROMPT}\n${PROMPT}`, sent, 'an empty line between two prompts');
@@ -237,10 +217,7 @@ export const client17: CheckSet = {
       name: 'ends with exit 0 when the server answers bye, even if it stays connected',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        const proc = c.client(server, { input: ['hi'], open: true });
-        const peer = await server.accepted('"hi" typed');
-        await sendsFrame(peer, frame('hi'), '"hi" typed');
+        const { proc, peer } = await typedAndSent(c, 'hi');
         peer.socket.write(frame('bye'));
         const sent = 'the answer [length 3] "bye", the connection left open';
         await exitsWith(proc, 0, sent, 'exit code 0');
@@ -251,23 +228,18 @@ export const client17: CheckSet = {
       name: 'an answer with a length over the limit is refused on the header alone: exit 1',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        const proc = c.client(server, { input: ['hi'], open: true });
-        const peer = await server.accepted('"hi" typed');
-        await sendsFrame(peer, frame('hi'), '"hi" typed');
+        const { proc, peer } = await typedAndSent(c, 'hi');
         peer.socket.write(header(0xffffffff));
         const sent = 'the header [length 4294967295], the connection left open';
-        await failsInOneLine(proc, sent, '"refused: a 4294967295-byte message is over …"');
+        const like = '"refused: a 4294967295-byte message is over …"';
+        await failsInOneLine(proc, sent, like, '4294967295');
       },
     },
     {
       name: 'an answer cut short by the end of the stream: one line on stderr, exit 1',
       section: 'How it works',
       async run(c) {
-        const server = await holdingServer(c);
-        const proc = c.client(server, { input: ['hi'], open: true });
-        const peer = await server.accepted('"hi" typed');
-        await sendsFrame(peer, frame('hi'), '"hi" typed');
+        const { proc, peer } = await typedAndSent(c, 'hi');
         peer.socket.end(Buffer.concat([header(5), Buffer.from('h')]));
         const sent = '[length 5] "h", then the end of the stream';
         await failsInOneLine(proc, sent, '"the server broke off: … 1 of its 5 bytes …"');
@@ -455,42 +427,58 @@ function unframed(bytes: Buffer): string {
 }
 
 /** `bytes` cut at these offsets. */
-const cut = (bytes: Buffer, at: number[]) =>
-  [0, ...at].map((from, i) => bytes.subarray(from, at[i] ?? bytes.length));
+function cut(bytes: Buffer, at: number[]) {
+  return [0, ...at].map((from, i) => bytes.subarray(from, at[i] ?? bytes.length));
+}
 
 /** A frame of 4 characters of 3 bytes cut where it hurts: 1 + 2 + 2 bytes of header (the last
- * with the first byte of 你), the rest of 你 a byte at a time, a cut inside 世. */
-const inPieces = (bytes: Buffer) => cut(bytes, [1, 3, 5, 6, 11]);
-const PIECES = '1, 2, 2, 1, 5 and 5 bytes';
+ * with the first byte of 你), the rest of 你 a byte at a time, a cut inside 世 (see PIECES). */
+function inPieces(bytes: Buffer) {
+  return cut(bytes, [1, 3, 5, 6, 11]);
+}
 
 /**
  * Write `pieces` one at a time, Nagle off. Watched, each once the program has read the one
  * before: its kernel's receive queue for the connection is empty again (Linux's /proc/net/tcp),
- * so every piece reaches the program as a read of its own, however busy the machine. Unwatched
- * (many pieces: reading /proc/net/tcp takes milliseconds), not Linux, or once a program stops
- * reading, a turn of the event loop apart: pieces may then arrive together.
+ * so every piece reaches the program as a read of its own. Unwatched (many pieces: reading
+ * /proc/net/tcp takes milliseconds), not Linux, or once WAIT_MS have gone by (a program that
+ * stops reading, a machine too busy), a turn of the event loop apart: they may arrive together.
  */
 async function dribble(socket: Socket, pieces: Buffer[], watched = true) {
   socket.setNoDelay(true);
+  const until = performance.now() + WAIT_MS; // the check's other waits keep theirs
   let watch = watched && existsSync('/proc/net/tcp');
   for (const piece of pieces) {
     if (socket.destroyed) return; // the program gave up: what it printed says why
     socket.write(piece);
-    if (watch) watch = await readBy(socket);
+    if (watch) watch = await readBy(socket, until);
     else await nextTurn();
   }
 }
 
-/** Whether the program at the other end of `socket` has read all that was sent to it. */
-function readBy(socket: Socket): Promise<boolean> {
-  const program = (s: TcpSocket) =>
-    s.localPort === socket.remotePort && s.remotePort === socket.localPort;
-  const unread = () => tcpSockets(socket.localPort ?? 0).find(program)?.rxQueue ?? 0;
-  const limit = Math.min(WAIT_MS, 2000);
-  return until(() => (unread() === 0 ? 'read' : ''), 'read', 'the program', limit).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Whether the program at the other end of `socket` has read all that was sent to it, before
+ * `until` (a performance.now() time). /proc/net/tcp is read in the thread pool: on a machine
+ * with many sockets it takes tens of milliseconds, which a synchronous read would take from every
+ * other check's waits.
+ */
+async function readBy(socket: Socket, until: number): Promise<boolean> {
+  const file = socket.remoteFamily === 'IPv6' ? '/proc/net/tcp6' : '/proc/net/tcp';
+  const hex = (port = 0) => port.toString(16).toUpperCase().padStart(4, '0');
+  const [program, checker] = [`:${hex(socket.remotePort)} `, `:${hex(socket.localPort)} `];
+  const unread = async () => {
+    for (const row of (await readFile(file, 'utf8')).split('\n')) {
+      const [, local = '', remote = '', , queues = ''] = row.trim().split(/\s+/);
+      if (`${local} `.endsWith(program) && `${remote} `.endsWith(checker))
+        return Number.parseInt(queues.split(':')[1] ?? '0', 16); // tx_queue:rx_queue
+    }
+    return 0; // gone: nothing more will be read
+  };
+  while (performance.now() < until) {
+    if ((await unread()) === 0) return true;
+    await pause(5);
+  }
+  return false;
 }
 
 /** A seeded generator: every run sends the same messages, cut in the same places. */
@@ -533,6 +521,26 @@ function cutAtRandom(bytes: Buffer, pieces: number): Buffer[] {
   return points.slice(1).map((end, i) => bytes.subarray(points[i], end));
 }
 
+/** A check of 16: frames sent as `send` sends them are printed as these messages, in turn. */
+function readsWhole(o: {
+  name: string;
+  send: (sk: Socket) => unknown;
+  sent: string;
+  messages: string[];
+  expected: string;
+}): Check {
+  return {
+    name: o.name,
+    section: 'How it works',
+    async run(c) {
+      const s = await c.serve({ input: many('ok'), open: true });
+      const peer = await holdingClient(c, s);
+      await o.send(peer.socket);
+      await printsAll(s.proc, o.messages, o.sent, o.expected);
+    },
+  };
+}
+
 // ---- waits ---------------------------------------------------------------------------------------
 
 /** The server printed each message in turn, each followed by its prompt. */
@@ -550,11 +558,25 @@ async function answered(peer: Held, want: Buffer, sent: string) {
 /** A client sent exactly these frames (the same wait as a server's answer). */
 const sendsFrame = answered;
 
-/** A program that must stop with one line on stderr, exit 1, no stack trace. */
-async function failsInOneLine(proc: Proc, sent: string, like: string) {
+/** 17 started with `typed` as its one line of input (stdin left open), and that line received
+ * from it as a frame. */
+async function typedAndSent(c: Context, typed: string, note = '') {
+  const server = await holdingServer(c);
+  const proc = c.client(server, { input: [typed], open: true });
+  const sent = `${typed ? shown(typed) : 'an empty line'} typed${note}`;
+  const peer = await server.accepted(sent);
+  await sendsFrame(peer, frame(typed), sent);
+  return { proc, peer };
+}
+
+/** A program that must stop with one line on stderr (naming `names`, if given), exit 1, no
+ * stack trace. */
+async function failsInOneLine(proc: Proc, sent: string, like: string, names = '') {
   const expected = `one line on stderr, like ${like}, and exit code 1`;
   const done = await exitsWith(proc, 1, sent, expected);
   const lines = done.stderr.split('\n');
   if (lines.length !== 1 || /^\s+at /m.test(done.stderr) || !done.stderr.trim())
     throw new Miss(sent, expected, `${lines.length} lines on stderr${theirs(proc)}`);
+  if (!done.stderr.includes(names))
+    throw new Miss(sent, `${expected}, naming ${names}`, `stderr ${shown(done.stderr, 120)}`);
 }
