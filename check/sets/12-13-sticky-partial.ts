@@ -6,9 +6,8 @@
  * The helpers below the sets serve 14 and 15 too: a server that reads twice and prints two
  * `-----> ` lines, and a client that sends and leaves.
  */
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { output, type Proc, type Server, until } from '../../test/harness.ts';
+import type { Socket } from 'node:net';
+import { dial, output, type Proc, peerServer, type Server, until } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -268,8 +267,8 @@ export function badPort(): Check {
 /** Wait for the next turn of the event loop: writes on either side of it leave as two sends. */
 export const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** One end of a connection the checker holds open whatever the other side does (allowHalfOpen:
- * Node does not answer a FIN with its own): every byte it received, and whether a FIN came. */
+/** One end of a connection the checker holds open whatever the other side does (the harness's
+ * `hold`: Node does not answer a FIN with its own): every byte it received, and whether a FIN came. */
 export interface Held {
   socket: Socket;
   bytes(): Buffer;
@@ -283,7 +282,6 @@ function hold(c: Context, socket: Socket): Held {
   socket.on('end', () => {
     ended = true;
   });
-  socket.on('error', () => {}); // a reset: the check looks at what came, and at the program
   c.teardown(() => socket.destroy());
   return { socket, bytes: () => Buffer.concat(chunks), ended: () => ended };
 }
@@ -292,12 +290,9 @@ function hold(c: Context, socket: Socket): Held {
  * first connection, or a Miss if none comes. */
 export async function holdingServer(c: Context, host = '127.0.0.1') {
   const conns: Held[] = [];
-  const listener = createServer({ allowHalfOpen: true }, (socket) => conns.push(hold(c, socket)));
-  listener.listen(0, host);
-  await once(listener, 'listening');
-  c.teardown(() => listener.close());
+  const at = await peerServer(c, (socket) => conns.push(hold(c, socket)), host, { hold: true });
   return {
-    port: (listener.address() as AddressInfo).port,
+    port: at.port,
     async accepted(sent: string): Promise<Held> {
       await until(() => (conns.length ? 'y' : ''), 'y', 'the client', WAIT_MS).catch(() => {
         throw new Miss(sent, 'a connection', 'none came');
@@ -309,12 +304,12 @@ export async function holdingServer(c: Context, host = '127.0.0.1') {
 
 /** A client played by the checker that never closes its side first. */
 export async function holdingClient(c: Context, s: Server): Promise<Held> {
-  const socket = connect({ allowHalfOpen: true, port: s.port, host: '127.0.0.1' });
-  const held = hold(c, socket);
-  await once(socket, 'connect').catch((err: NodeJS.ErrnoException) => {
-    throw new Miss(`a connection to ${s.address}`, 'it accepts it', `${err.code ?? err.message}`);
-  });
-  return held;
+  const socket = await dial(c, s, '127.0.0.1', { hold: true }).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new Miss(`a connection to ${s.address}`, 'it accepts it', `${err.code ?? err.message}`);
+    },
+  );
+  return hold(c, socket);
 }
 
 /** Wait until `held` has received what `enough` accepts, or a Miss saying what came. */
