@@ -9,11 +9,10 @@
  * and HEAD with files from --dir, keeps connections alive, and never serves a file outside --dir.
  */
 import { once } from 'node:events';
-import { createReadStream, existsSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { extname, join, relative, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 
 const [MAX_LINE, MAX_HEAD] = [8192, 16384]; // bytes in the request line (414), in the head (431)
@@ -26,7 +25,8 @@ async function main() {
   const root = await realpath(dir).catch(() => '');
   if (!root || !(await stat(root)).isDirectory()) exit(`--dir ${dir} is not a folder`, 1);
   const server = createServer({ allowHalfOpen: true }, (conn) => {
-    conn.setTimeout(timeout * 1000, () => conn.destroy()); // silent that long: gone, or stuck
+    // No Nagle (lesson 26): a file's bytes follow its head at once, not after the client's ACK.
+    conn.setNoDelay(true).setTimeout(timeout * 1000, () => conn.destroy()); // silent: gone, or stuck
     serve(conn, root).catch(() => conn.destroy()); // a reset: no one to answer
   });
   await once(server.listen(port, host), 'listening'); // socket() + bind() + listen()
@@ -81,25 +81,23 @@ async function respond(r: Request, root: string, head: string) {
     file = await realpath(`${file}/index.html`).catch(() => '');
   const info = file && !/^\.\.(\/|$)/.test(relative(root, file)) ? await stat(file) : undefined;
   if (!info?.isFile()) return reply(r, 404); // missing, outside --dir, a socket, a device
-  const stream = createReadStream(file);
-  if (!(await once(stream, 'open').catch(() => false))) return reply(r, 403); // open() refused
-  reply(r, 200, TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', info.size);
-  if (method === 'HEAD') stream.destroy();
-  else await pipeline(stream, r.conn, { end: false }); // the file's bytes, as they are read
+  const data = await readFile(file).catch(() => undefined); // all of it: see the lesson
+  if (!data) return reply(r, 403); // open() refused (permissions)
+  reply(r, 200, TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', data);
 }
-/** The status line, the headers and a body: the error's name, or a file's `size` bytes to come. */
-function reply(r: Request, status: number, type = 'text/plain', size?: number) {
+/** The status line, the headers and the body (a file, or the error's name), in one write. */
+function reply(r: Request, status: number, type = 'text/plain', data?: Buffer) {
   if (status === 400 || status > 405) r.keep = false; // the stream is lost: close after this
-  const text = size === undefined ? `${status} ${REASONS[status]}\n` : ''; // an error says why
-  const length = size ?? Buffer.byteLength(text); // in bytes, not characters
-  const body = r.line.startsWith('HEAD ') ? '' : text; // HEAD: the same head as GET, no body
+  const body = data ?? Buffer.from(`${status} ${REASONS[status]}\n`); // an error says what
+  const length = body.length; // in bytes, not characters: a Buffer counts bytes
   const charset = /^text\/|\+xml$/.test(type) ? '; charset=utf-8' : '';
   const allow = status === 405 ? 'Allow: GET, HEAD\r\n' : '';
-  r.conn.write(
+  const head = Buffer.from(
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nDate: ${new Date().toUTCString()}\r\n` +
       `Content-Type: ${type}${charset}\r\nContent-Length: ${length}\r\n${allow}` +
-      `Connection: ${r.keep ? 'keep-alive' : 'close'}\r\n\r\n${body}`,
+      `Connection: ${r.keep ? 'keep-alive' : 'close'}\r\n\r\n`,
   );
+  r.conn.write(r.line.startsWith('HEAD ') ? head : Buffer.concat([head, body])); // send()
   const shown = `${Buffer.from(r.line.slice(0, 100), 'latin1')}`.replace(/\p{Cc}/gu, '?'); // UTF-8
   console.log(`${r.conn.remoteAddress}:${r.conn.remotePort} "${shown}" ${status} ${length}`);
 }
