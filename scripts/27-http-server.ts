@@ -126,8 +126,9 @@ function flags(defaultPort: number) {
     if (!(+timeout > 0)) throw new Error(`--timeout takes seconds, not '${timeout}'`);
     if (host === '0.0.0.0' || host === '::')
       console.error(`warning: ${host} means every interface: other machines can connect`);
-    const kit = join(process.argv[1] ?? '.', '../../lessons/img'); // a lone copy: its own folder
-    return { host, port: +port, dir: v.dir ?? (existsSync(kit) ? kit : '.'), timeout: +timeout };
+    const kit = [join(process.argv[1] ?? '.', '../../lessons/img'), 'lessons/img']; // else: '.'
+    const dir = v.dir ?? [...kit, '.'].find((d) => existsSync(d)) ?? '.';
+    return { host, port: +port, dir, timeout: +timeout };
   } catch (err) {
     return exit(`${(err as Error).message.split(/\.\s/)[0]} — ${usage}`, 2);
   }
