@@ -51,7 +51,7 @@ async function main() {
   const code = Number(status.split(' ')[1]);
   const length = headers.get('content-length');
   let how: string;
-  if (code === 204 || code === 304) how = `none: a ${code} has no body`;
+  if (code === 204 || code === 304) how = `as a ${code} has none`;
   else if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
     // Chunked: a length in hex on a line, the bytes, CRLF; again, until a length of 0.
     for (let n = await hex(); n > 0; n = await hex()) {
@@ -60,16 +60,16 @@ async function main() {
       if ((await line('a chunk')) !== '') throw error('EPROTO', 'a chunk longer than its size');
     }
     while ((await line('the trailer')) !== ''); // trailer fields, then a blank line
-    how = `Transfer-Encoding: chunked, ${chunks} chunks`;
+    how = `in ${chunks} chunks (Transfer-Encoding: chunked)`;
   } else if (length !== undefined) {
     if (!/^\d+$/.test(length)) throw error('EPROTO', `Content-Length: ${length}`);
     await take(Number(length));
-    how = `Content-Length: ${length}`;
+    how = `as its Content-Length said`;
   } else {
     await take(Number.POSITIVE_INFINITY); // neither: the body is all that comes before the FIN
-    how = 'the server closed the connection (no Content-Length, not chunked)';
+    how = 'until the server closed the connection (no Content-Length, not chunked)';
   }
-  console.log(`body: ${size} bytes, delimited by ${how}${out ? `, saved to ${out}` : ''}`);
+  console.log(`body: ${size} bytes, ${how}${out ? `, saved to ${out}` : ''}`);
   sk.destroy(); // close(): we asked for Connection: close, and have all we wanted
   file?.end();
 }
