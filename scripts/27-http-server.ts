@@ -40,6 +40,7 @@ async function serve(conn: Socket, root: string) {
   for await (const chunk of conn) {
     if (!r.keep) continue; // closing: what comes now is read and dropped, until the FIN
     pending = Buffer.concat([pending, chunk]);
+    // -- exercise 27-head --
     while (r.keep) {
       const text = pending.toString('latin1'); // a character per byte: indexes count bytes
       const end = /\r?\n\r?\n/.exec(text); // the blank line that ends a head; none: read more
@@ -51,6 +52,7 @@ async function serve(conn: Socket, root: string) {
       else await respond(r, root, text.slice(0, end.index));
       pending = pending.subarray(end ? end.index + end[0].length : pending.length); // the rest
     }
+    // -- end of exercise 27-head --
     if (!r.keep) conn.end(); // FIN, after the last answer
   }
   conn.end(); // the client closed its side (FIN): so do we
@@ -76,10 +78,12 @@ async function respond(r: Request, root: string, head: string) {
     path = decodeURIComponent(Buffer.from(target, 'latin1').toString().replace(/\?.*/, ''));
   } catch {} // a bad %-escape: the check below fails
   if (!path.startsWith('/') || path.includes('\0')) return reply(r, 400);
+  // -- exercise 27-inside --
   let file = await realpath(resolve(root, `.${path}`)).catch(() => ''); // symlinks resolved
   if (file && (await stat(file)).isDirectory())
     file = await realpath(`${file}/index.html`).catch(() => '');
   const info = file && !/^\.\.(\/|$)/.test(relative(root, file)) ? await stat(file) : undefined;
+  // -- end of exercise 27-inside --
   if (!info?.isFile()) return reply(r, 404); // missing, outside --dir, a socket, a device
   const data = await readFile(file).catch(() => undefined); // all of it: see the lesson
   if (!data) return reply(r, 403); // open() refused (permissions)

@@ -54,12 +54,14 @@ async function main() {
   if (code === 204 || code === 304) how = `as a ${code} has none`;
   else if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
     // Chunked: a length in hex on a line, the bytes, CRLF; again, until a length of 0.
+    // -- exercise 28-chunked --
     for (let n = await hex(); n > 0; n = await hex()) {
       await take(n);
       chunks++;
       if ((await line('a chunk')) !== '') throw error('EPROTO', 'a chunk longer than its size');
     }
     while ((await line('the trailer')) !== ''); // trailer fields, then a blank line
+    // -- end of exercise 28-chunked --
     how = `in ${chunks} chunks (Transfer-Encoding: chunked)`;
   } else if (length !== undefined) {
     if (!/^\d+$/.test(length)) throw error('EPROTO', `Content-Length: ${length}`);
