@@ -16,6 +16,7 @@ import {
   client,
   dial,
   type Owner,
+  output,
   PROCESS_TIMEOUT_MS,
   pause,
   root,
@@ -41,6 +42,7 @@ mkdirSync(join(www, 'sub'), { recursive: true });
 mkdirSync(join(www, 'leak'));
 writeFileSync(join(top, 'secret.txt'), SECRET);
 writeFileSync(join(www, 'a.txt'), 'plain text\n');
+writeFileSync(join(www, 'big.bin'), Buffer.alloc(1 << 20, 'x')); // 1 MiB: more than one write
 writeFileSync(join(www, '中文.txt'), CHINESE);
 writeFileSync(join(www, 'sub', 'index.html'), '<!doctype html><title>sub</title>\n');
 writeFileSync(
@@ -267,6 +269,33 @@ for (const [what, request, status] of bad) {
     await closed; // the server reads what follows and drops it, then closes
   });
 }
+
+test('rude clients (resets mid-answer, FIN then gone, a flood after Connection: close): no crash', async (t) => {
+  const s = await served();
+  const big = get('/big.bin');
+  // No resetAndDestroy() after the server may have closed: that can hang Node 20's worker (see
+  // robustness.test.ts); destroy() with unread bytes makes the kernel send a RST all the same.
+  const rude: ((socket: Socket) => void)[] = [
+    (k) => k.write(big, () => k.resetAndDestroy()), // the request, then a reset before any answer
+    (k) => k.end(big + get('/a.txt'), () => k.destroy()), // two requests, a FIN, then gone
+    (k) => k.write(big, () => k.once('data', () => k.resetAndDestroy())), // a reset mid-answer
+    (k) => {
+      k.write(`${get('/a.txt', 'Connection: close\r\n')}${'x'.repeat(100_000)}`);
+      k.once('data', () => k.destroy()); // a flood after the close was asked for, then gone
+    },
+  ];
+  const closed = await Promise.all(
+    Array.from({ length: 24 }, async (_, i) => {
+      const socket = await dial(t, s);
+      rude[i % rude.length]?.(socket);
+      return once(socket, 'close');
+    }),
+  );
+  t.is(closed.length, 24);
+  const { responses } = await exchange(t, [get('/a.txt')]);
+  t.is(responses[0]?.status, 200, 'it still serves');
+  t.is(output(s.proc).stderr, '', 'nothing on stderr');
+});
 
 // ---- 27 keeps its folder shut ---------------------------------------------------------------
 
