@@ -65,13 +65,11 @@ async function main() {
 
 /** One message as a frame: its byte length as a 4-byte big-endian unsigned number, then its bytes. */
 function encode(message: string): Buffer {
-  // -- exercise 17-encode --
   const [header, body] = [Buffer.alloc(4), Buffer.from(message, 'utf8')];
   const tooLong = `cannot send a ${body.length}-byte message: the limit is ${MAX_MESSAGE}`;
   if (body.length > MAX_MESSAGE) throw error('EMSGSIZE', tooLong);
   header.writeUInt32BE(body.length);
   return Buffer.concat([header, body]);
-  // -- end of exercise 17-encode --
 }
 
 /** The frame decoder, the same as in 16-framed-server.ts: read there how it works. */

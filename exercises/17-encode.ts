@@ -30,11 +30,9 @@ async function main() {
 
   if (batch) {
     // --batch: each input line is a message, sent without waiting (for 16 --digest); then answers.
-    // -- exercise 17-batch --
     for await (const line of lines) if (!sk.write(encode(line))) await once(sk, 'drain');
     sk.end();
     for await (const answer of received) console.log(answer.toString('utf8'));
-    // -- end of exercise 17-batch --
     return;
   }
   // --replay: lesson 15's two sends, back to back, now as two frames; their answers come first.

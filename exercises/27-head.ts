@@ -73,12 +73,10 @@ async function respond(r: Request, root: string, head: string) {
     path = decodeURIComponent(Buffer.from(target, 'latin1').toString().replace(/\?.*/, ''));
   } catch {} // a bad %-escape: the check below fails
   if (!path.startsWith('/') || path.includes('\0')) return reply(r, 400);
-  // -- exercise 27-inside --
   let file = await realpath(resolve(root, `.${path}`)).catch(() => ''); // symlinks resolved
   if (file && (await stat(file)).isDirectory())
     file = await realpath(`${file}/index.html`).catch(() => '');
   const info = file && !/^\.\.(\/|$)/.test(relative(root, file)) ? await stat(file) : undefined;
-  // -- end of exercise 27-inside --
   if (!info?.isFile()) return reply(r, 404); // missing, outside --dir, a socket, a device
   const data = await readFile(file).catch(() => undefined); // all of it: see the lesson
   if (!data) return reply(r, 403); // open() refused (permissions)

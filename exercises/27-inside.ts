@@ -41,7 +41,6 @@ async function serve(conn: Socket, root: string) {
   for await (const chunk of conn) {
     if (!r.keep) continue; // closing: what comes now is read and dropped, until the FIN
     pending = Buffer.concat([pending, chunk]);
-    // -- exercise 27-head --
     while (r.keep) {
       const text = pending.toString('latin1'); // a character per byte: indexes count bytes
       const end = /\r?\n\r?\n/.exec(text); // the blank line that ends a head; none: read more
@@ -53,7 +52,6 @@ async function serve(conn: Socket, root: string) {
       else await respond(r, root, text.slice(0, end.index));
       pending = pending.subarray(end ? end.index + end[0].length : pending.length); // the rest
     }
-    // -- end of exercise 27-head --
     if (!r.keep) conn.end(); // FIN, after the last answer
   }
   conn.end(); // the client closed its side (FIN): so do we
