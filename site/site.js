@@ -89,5 +89,14 @@ if (window.mermaid) {
   });
   window.mermaid
     .run({ querySelector: 'pre.mermaid' })
+    .then(() => {
+      // mermaid wraps a label at its spaces, and cuts a longer word with a hyphen. Chinese has no
+      // spaces, and may break between any two characters: there, the hyphen goes.
+      for (const label of document.querySelectorAll('pre.mermaid svg tspan, pre.mermaid svg text'))
+        for (const text of label.childNodes)
+          if (text.nodeType === Node.TEXT_NODE && /\p{Script=Han}-$/u.test(text.data))
+            text.data = text.data.slice(0, -1);
+      document.documentElement.dataset.diagrams = 'drawn';
+    })
     .catch((error) => console.error(`a diagram could not be drawn: ${error?.message ?? error}`));
 }

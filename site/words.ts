@@ -168,7 +168,7 @@ const zh: Words = {
   fallback: {
     title: '套接字编程实例：TypeScript 版',
     intro:
-      '《python_fullstack基础(十七)-网络编程》的每一段代码，在这里都有一个可以运行的 TypeScript 脚本和一篇中文课文；从第 16 课起是教程之外的内容。课程介绍和安装说明目前只有英文：见[英文首页](../index.html)。',
+      '《python_fullstack基础(十七)-网络编程》的每一段代码，在这里都有一个可以运行的 TypeScript 脚本和一篇中文课文；从第 16 课起是教程之外的内容。课程介绍和安装说明目前只有英文：见[英文首页](README.md)。',
     about: '每篇课文都分为这几节：运行、运行记录、原理、与 Python 代码的不同、动手试试。',
   },
 };
