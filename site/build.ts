@@ -175,7 +175,7 @@ function indexPage(lang: Lang): string {
   const rows = (lessonsIn.get(english) ?? []).map((l) => lessonOf(lang, l.stem) ?? l);
   const row = (l: Lesson) =>
     `<tr><td>${l.stem.slice(0, 2)}</td><td><a href="${href(path, l.path)}">${escapeHtml(l.title)}</a>` +
-    `${l.lang === lang ? '' : ` <span lang="${lang.html}">${w.inEnglish}</span>`}</td>` +
+    `${l.lang === lang ? '' : `<span lang="${lang.html}">${w.inEnglish}</span>`}</td>` +
     `<td>${escapeHtml(l.lang === lang ? l.mirrors : lang.w.mirrors(l.mirrors))}</td>` +
     `<td>${w.list(l.pairs.map((p) => link(p, p.slice(0, 2), ctx))) || '–'}</td>` +
     `<td><code>${l.stem}.ts</code></td></tr>`;
@@ -193,11 +193,7 @@ function indexPage(lang: Lang): string {
   const item = (to: string, text: string, marker = '') =>
     `<li><a href="${href(path, to)}">${escapeHtml(text)}</a>${marker}</li>`;
   const more = [
-    item(
-      `${lang.dir}exercises.html`,
-      w.exercises,
-      `: ${escapeHtml(w.allExercises(exercises.length))}`,
-    ),
+    item(`${lang.dir}exercises.html`, w.exercises, escapeHtml(w.allExercises(exercises.length))),
     teaching ? item(teaching.path, w.teaching, teaching.lang === lang ? '' : w.inEnglish) : '',
     glossary && w.glossary ? item(glossary.path, w.glossary) : '',
   ];

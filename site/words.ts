@@ -54,6 +54,7 @@ export interface Words {
   passes: (id: string) => string;
   ownChecks: string;
   more: string;
+  /** After the link to the exercises: how many, and what they are. */
   allExercises: (n: number) => string;
   teaching: string;
   glossary?: string;
@@ -105,7 +106,7 @@ const en: Words = {
     `It passes when the last line says \`N passed, 0 failed\` (the exit code is then 0). A copy kept elsewhere: \`npm run exercises -- check ${id} PATH\`.`,
   ownChecks: "Its own checks, beside the lesson's:",
   more: 'Exercises and teaching',
-  allExercises: (n) => `${n} exercises, cut from the scripts, each with its check`,
+  allExercises: (n) => `: ${n} exercises, cut from the scripts, each with its check`,
   teaching:
     'Teaching with the kit: handing out exercises, grading them in GitHub Classroom or any CI, adding one',
 };
@@ -162,7 +163,7 @@ const zh: Words = {
     `最后一行是 \`N passed, 0 failed\`（这时退出码是 0）就算通过。放在别处的副本：\`npm run exercises -- check ${id} PATH\`。`,
   ownChecks: '除了本课的检查，它还有自己的检查：',
   more: '练习与教学',
-  allExercises: (n) => `${n} 个练习，从脚本里切出来，每个都能检查（说明为英文）`,
+  allExercises: (n) => `：${n} 个练习，从脚本里切出来，每个都能检查（说明为英文）`,
   teaching: '教学指南：怎样发练习，怎样在 GitHub Classroom 或任何 CI 里评分，怎样添加练习',
   glossary: '术语表：中文课文里每个术语的统一译法',
   fallback: {
