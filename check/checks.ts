@@ -68,6 +68,9 @@ export interface CheckSet {
   script: string;
   /** A server is started and awaited on `listening on`; a client is given a peer to talk to. */
   role: 'server' | 'client';
+  /** Flags a server needs beside `--port 0` to start as the lesson runs it (24: `--out FILE`,
+   * without which its stdout is the file): its built-in first check gives them. */
+  serveArgs?: string[];
   checks: Check[];
 }
 
@@ -286,7 +289,7 @@ const starts: Check = {
   name: 'starts, and its first line says where it listens ("listening on HOST:PORT")',
   section: 'Run it',
   async run(c) {
-    await c.serve();
+    await c.serve({ args: c.set.serveArgs ?? [] });
   },
 };
 

@@ -56,6 +56,11 @@ export async function checkFile(target: Target): Promise<number> {
     }
     while (lines[printed] !== undefined) console.log(lines[printed++]);
   };
+  // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
+  process.stdout.on('error', () => {
+    killAll();
+    process.exit(1);
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killAll(); // every process group the checks started: the student's program and its children

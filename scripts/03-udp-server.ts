@@ -40,7 +40,9 @@ async function main() {
 
 // bytes.upper(): only the ASCII letters a-z change; every other byte (UTF-8 too) stays as it is.
 function upper(bytes: Buffer) {
+  // -- exercise 03-upper --
   return bytes.map((b) => (b >= 0x61 && b <= 0x7a ? b - 0x20 : b));
+  // -- end of exercise 03-upper --
 }
 
 // ---- what Python's print() shows, then plumbing: flags, errors --------------------------------

@@ -42,11 +42,13 @@ async function main() {
 
 /** The next datagram; nothing else will ever say that no server is there, so not for ever. */
 async function recvfrom(received: AsyncIterator<[Buffer, RemoteInfo]>) {
+  // -- exercise 04-timeout --
   const what = `within ${timeout} s — start 03-udp-server.ts first, or try again`;
   const timer = setTimeout(() => exit(`no answer from ${host}:${port} ${what}`, 1), timeout * 1000);
   const { value } = await received.next();
   clearTimeout(timer);
   return value;
+  // -- end of exercise 04-timeout --
 }
 
 // ---- what Python's print() shows, then plumbing: flags, typed input, errors -------------------

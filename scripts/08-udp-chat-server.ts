@@ -31,10 +31,12 @@ async function main() {
   for await (const [data, addr] of on(sk, 'message') as AsyncIterable<[Buffer, RemoteInfo]>) {
     const msg = data.subarray(0, 1024).toString('utf8'); // recvfrom(1024), .decode('utf-8')
     console.log(`消息地址: ${addrTuple(addr)}`); // the listing's '消息地址:' + addr: TypeError
+    // -- exercise 08-bye --
     if (msg === 'bye' || msg === `${PREFIX}bye${SUFFIX}`) {
       await sendto(sk, 'bye', addr); // say bye back: the client stops waiting for an answer
       break;
     }
+    // -- end of exercise 08-bye --
     console.log(msg);
     const info = await input('>>>');
     await sendto(sk, info ?? 'bye', addr); // '' is an empty datagram; end of input says bye

@@ -24,8 +24,10 @@ async function main() {
   // socket(type=SOCK_DGRAM), connected to ip_port: every send goes there, only its answers are
   // taken, and "nothing listening there" comes back as ECONNREFUSED instead of silence.
   const sk = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+  // -- exercise 09-connect --
   sk.connect(port, host);
   await once(sk, 'connect');
+  // -- end of exercise 09-connect --
   const received = on(sk, 'message') as AsyncIterator<[Buffer, RemoteInfo]>;
 
   while (true) {

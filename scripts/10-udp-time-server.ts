@@ -85,6 +85,8 @@ const DIRECTIVES: Record<string, string | ((t: Date) => unknown)> = {
   z: (t) => (t.getTimezoneOffset() > 0 ? '-' : '+') + offset(Math.abs(t.getTimezoneOffset())),
   Z: zoneName,
   '%': '%',
+  // -- exercise 10-formats --
+  // -- end of exercise 10-formats --
 };
 
 /** time.strftime(format) at time t. An unknown directive, or a lone % at the end, stays as is. */

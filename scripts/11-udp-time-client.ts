@@ -36,6 +36,8 @@ async function main() {
       formatType = DEFAULT_FORMAT;
     }
     sk.send(formatType, port, host, (err) => err && fail(err)); // sendto(bytes(format_type), addr)
+    // -- exercise 11-retry --
+    // -- end of exercise 11-retry --
     const [msg] = await recvfrom(received); // recvfrom(1024), but not for ever
     console.log(msg.subarray(0, 1024).toString('utf8')); // print(msg.decode('utf-8'))
   }
