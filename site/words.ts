@@ -112,7 +112,7 @@ const en: Words = {
 };
 
 const zh: Words = {
-  site: '套接字编程实例',
+  site: '用例子学套接字',
   lessons: '课文',
   all: { short: '← 全部', long: '← 全部课文' },
   keys: '← 和 → 切换课文；Ctrl + 和 Ctrl − 调整字号',
@@ -167,7 +167,7 @@ const zh: Words = {
   teaching: '教学指南：怎样发练习，怎样在 GitHub Classroom 或任何 CI 里评分，怎样添加练习',
   glossary: '术语表：中文课文里每个术语的统一译法',
   fallback: {
-    title: '套接字编程实例：TypeScript 版',
+    title: '用例子学套接字（TypeScript 版）',
     intro:
       '《python_fullstack基础(十七)-网络编程》的每一段代码，在这里都有一个可以运行的 TypeScript 脚本和一篇中文课文；从第 16 课起是教程之外的内容。课程介绍和安装说明目前只有英文：见[英文首页](README.md)。',
     about: '每篇课文都分为这几节：运行、运行记录、原理、与 Python 代码的不同、动手试试。',
