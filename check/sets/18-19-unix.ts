@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 import { peerServer, socketPath, until } from '../../test/harness.ts';
 import {
+  type Check,
   type CheckSet,
   type Context,
   connectTo,
@@ -24,8 +25,7 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-
-const PROMPT = '请输入:\n>>>';
+import { lockStepClient, server01 } from './01-02-tcp-chat.ts';
 
 /**
  * Leave a stale socket file at `path`: a process listens there and is killed (SIGKILL), with no
@@ -36,6 +36,15 @@ export function staleSocket(path: string) {
   spawnSync(process.execPath, ['-e', code], { stdio: 'ignore', timeout: 10_000 });
   if (!lstatSync(path, { throwIfNoEntry: false })?.isSocket())
     throw new Error(`the checker could not leave a stale socket file at ${path}`);
+}
+
+/** Lesson 01's checks of these names (they hold for any stream, a socket file's too). */
+function fromLesson01(...names: string[]): Check[] {
+  return names.map((name) => {
+    const check = server01.checks.find((ch) => ch.name.startsWith(name));
+    if (!check) throw new Error(`lesson 01 has no check named "${name}…"`);
+    return check;
+  });
 }
 
 /** One line on stderr, no stack trace: the contract for a failure. */
@@ -78,31 +87,14 @@ export const server18: CheckSet = {
           );
       },
     },
+    // Lesson 01's, over the socket file.
+    ...fromLesson01('prints what a client sends', 'sends the typed line, as typed'),
     {
-      name: 'prints what a client sends, then asks for an answer',
+      name: 'ends with exit 0 when the client sends bye, and leaves no socket file behind',
       section: 'How it works',
       async run(c) {
         const s = await c.serve();
         const peer = await connectTo(c, s);
-        peer.socket.write('hello');
-        await prints(
-          s.proc,
-          `hello\n${PROMPT}`,
-          'hello',
-          `"hello", then the prompt ${shown(PROMPT)}`,
-        );
-      },
-    },
-    {
-      name: 'sends the typed line as typed; on bye, exit 0 and no socket file left',
-      section: 'How it works',
-      async run(c) {
-        const s = await c.serve({ input: ['hi there'], open: true });
-        const peer = await connectTo(c, s);
-        peer.socket.write('hello');
-        await peer.receives('hi there', 'hello, and "hi there" typed at its prompt');
-        if (peer.text() !== 'hi there')
-          throw new Miss('"hi there" typed', 'exactly "hi there"', `it sent ${shown(peer.text())}`);
         peer.socket.write('bye'); // and the checker keeps its side open
         await exitsWith(s.proc, 0, 'bye, then nothing', 'exit code 0');
         if (existsSync(s.path ?? ''))
@@ -192,74 +184,13 @@ export const server18: CheckSet = {
   ],
 };
 
-/** The checker as the server of a copy of 19: it listens on a path of the check's own. */
-const at = (c: Context) => listen(c, socketPath(c));
-
 export const client19: CheckSet = {
   lesson: '19',
   script: '19-unix-client.ts',
   role: 'client',
   checks: [
-    {
-      name: 'connects to --path and sends the typed line, as typed (no newline)',
-      section: 'How it works',
-      async run(c) {
-        const server = await at(c);
-        const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next('--path, and "hello" typed', proc);
-        await peer.receives('hello', '"hello" typed');
-        if (peer.text() !== 'hello')
-          throw new Miss('"hello" typed', 'exactly "hello"', `it sent ${shown(peer.text())}`);
-      },
-    },
-    {
-      name: "prints the server's answer, then asks for the next line",
-      section: 'Transcript',
-      async run(c) {
-        const server = await at(c);
-        const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next('"hello" typed');
-        await peer.receives('hello', '"hello" typed');
-        peer.socket.write('hi');
-        await prints(proc, `${PROMPT}hi\n${PROMPT}`, 'the answer "hi"', `"hi" between two prompts`);
-      },
-    },
-    {
-      name: 'an empty line is not sent: it asks again',
-      section: 'Differences from the Python listing',
-      async run(c) {
-        const server = await at(c);
-        c.client(server, { input: ['', 'x'], open: true });
-        const peer = await server.next('an empty line, then "x"');
-        await peer.receives('x', 'an empty line, then "x"');
-        if (peer.text() !== 'x') throw new Miss('"", then "x"', 'only "x"', shown(peer.text()));
-      },
-    },
-    {
-      name: 'ends when the server answers bye, exit 0',
-      section: 'How it works',
-      async run(c) {
-        const server = await at(c);
-        const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next('"hello" typed');
-        await peer.receives('hello', '"hello" typed');
-        peer.socket.write('bye');
-        await exitsWith(proc, 0, 'the answer "bye"', 'exit code 0');
-      },
-    },
-    {
-      name: 'a server that closes is noticed: it says so, exit 0',
-      section: 'Differences from the Python listing',
-      async run(c) {
-        const server = await at(c);
-        const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next('"hello" typed');
-        await peer.receives('hello', '"hello" typed');
-        peer.socket.end();
-        await prints(proc, '(the server closed the connection)', 'a close instead of an answer');
-        await exitsWith(proc, 0, 'a close instead of an answer', 'exit code 0');
-      },
-    },
+    // Lesson 02's, with the checker listening on a socket path of the check's own.
+    ...lockStepClient((c) => listen(c, socketPath(c)), '--path'),
     ...(['no file', 'a stale socket file'] as const).map((what) => ({
       name: `${what} at --path: one line that says to start the server, exit 1`,
       section: 'Run it',

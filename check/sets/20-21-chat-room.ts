@@ -6,7 +6,14 @@
  * lines are the program's own words.
  */
 import type { Socket } from 'node:net';
-import { freePort, pause, type Server, tcpSockets, until } from '../../test/harness.ts';
+import {
+  freePort,
+  pause,
+  type Server,
+  type StartOptions,
+  tcpSockets,
+  until,
+} from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -69,6 +76,7 @@ async function member(c: Context, s: Server, nick?: string): Promise<Talk> {
     new RegExp(`^\\* you are ${nick}\\b[^\\n]*\\n`, 'mu'),
     `the nickname ${nick}`,
     nick,
+    `"* you are ${nick}…"`,
   );
   return t;
 }
@@ -89,10 +97,10 @@ function never(t: Talk, text: string, sent: string, expected: string, who: strin
  * is written next reaches it in a read of its own, on a busy machine too. Elsewhere, a pause.
  */
 async function taken(socket: Socket) {
-  const [mine, theirs] = [socket.localPort ?? 0, socket.remotePort ?? 0];
+  const [mine, other] = [socket.localPort ?? 0, socket.remotePort ?? 0];
   const queue = () => {
     try {
-      const row = tcpSockets(theirs).find((r) => r.localPort === theirs && r.remotePort === mine);
+      const row = tcpSockets(other).find((r) => r.localPort === other && r.remotePort === mine);
       return row ? row.rxQueue : -1;
     } catch {
       return -1;
@@ -138,7 +146,7 @@ export const server20: CheckSet = {
           'ann',
           '"* you are ann…"',
         );
-        await prints(s.proc, 'ann joined', 'the nickname ann', 'a line on the join');
+        await prints(s.proc, 'ann', 'the nickname ann', 'a line naming ann (one a join)');
         const li = await member(c, s);
         li.socket.write('ann\n');
         await expect(
@@ -194,8 +202,8 @@ export const server20: CheckSet = {
           [ann, 'ann'],
           [dee, 'dee'],
         ] as const) {
-          await expect(t, '<bob> bob 5\n', 'five lines each from bob and cy, at once', who);
-          await expect(t, '<cy> cy 5\n', 'five lines each from bob and cy, at once', who);
+          await t.receives('<bob> bob 5\n', `five lines each from bob and cy, at once, to ${who}`);
+          await t.receives('<cy> cy 5\n', `five lines each from bob and cy, at once, to ${who}`);
         }
         if (order(ann).join() !== order(dee).join())
           throw new Miss(
@@ -392,6 +400,13 @@ export const server20: CheckSet = {
 
 const WELCOME = '* welcome to the room; what is your nickname?\n';
 
+/** The checker as the room, and a copy of 21 started to join it: its process, its connection. */
+async function joined(c: Context, options: StartOptions = {}, sent = '--port') {
+  const room = await listen(c);
+  const proc = c.client(room, options);
+  return { proc, peer: await room.next(sent, proc) };
+}
+
 export const client21: CheckSet = {
   lesson: '21',
   script: '21-chat-room-client.ts',
@@ -401,9 +416,11 @@ export const client21: CheckSet = {
       name: 'connects to --port and sends each typed line with a \\n',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room, { input: ['ann', 'hello'], open: true });
-        const peer = await room.next('--port, and ann, hello typed', proc);
+        const { peer } = await joined(
+          c,
+          { input: ['ann', 'hello'], open: true },
+          '--port, and ann, hello typed',
+        );
         await expect(peer, 'ann\nhello\n', 'ann, hello typed', 'the room');
         if (peer.text() !== 'ann\nhello\n')
           throw new Miss('ann, hello typed', 'exactly "ann\\nhello\\n"', shown(peer.text()));
@@ -413,9 +430,7 @@ export const client21: CheckSet = {
       name: 'prints each line from the room once whole, however the reads cut it',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room);
-        const peer = await room.next('--port', proc);
+        const { proc, peer } = await joined(c);
         const cut = WELCOME.indexOf('ro');
         for (const piece of [WELCOME.slice(0, cut), WELCOME.slice(cut)]) {
           peer.socket.write(piece);
@@ -430,9 +445,7 @@ export const client21: CheckSet = {
       name: 'full duplex: prints lines from the room while nothing is typed, or half a line is',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room); // its input stays open, and empty for now
-        const peer = await room.next('--port', proc);
+        const { proc, peer } = await joined(c); // its input stays open, and empty for now
         peer.socket.write(WELCOME);
         await prints(proc, WELCOME, 'the greeting, with nothing typed', shown(WELCOME));
         proc.stdin.write('ann\nhal'); // a line, and half of the next: the room says nothing
@@ -447,9 +460,7 @@ export const client21: CheckSet = {
       name: 'the room closing: its last line (even with no \\n) shown, then (the server closed the connection), exit 0',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room);
-        const peer = await room.next('--port', proc);
+        const { proc, peer } = await joined(c);
         peer.socket.end('* server shutting down\nno line end');
         const sent = '* server shutting down, "no line end" with no \\n, then a FIN';
         const text = '* server shutting down\nno line end\n(the server closed the connection)';
@@ -461,9 +472,7 @@ export const client21: CheckSet = {
       name: 'the end of input: it closes its side (FIN) and still shows what the room says last',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room, { input: ['ann'], open: true });
-        const peer = await room.next('--port, ann typed', proc);
+        const { proc, peer } = await joined(c, { input: ['ann'], open: true }, '--port, ann typed');
         peer.socket.allowHalfOpen = true; // the room answers a FIN, as lesson 20 does
         await expect(peer, 'ann\n', 'ann typed', 'the room');
         proc.stdin.end(); // Ctrl+D
@@ -483,9 +492,7 @@ export const client21: CheckSet = {
       name: 'escape codes and direction overrides from the room are shown as �, not obeyed',
       section: 'Transcript',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room);
-        const peer = await room.next('--port', proc);
+        const { proc, peer } = await joined(c);
         peer.socket.write('<bob> escape \x1b[2J test \u202e evil\n');
         const shownAs = '<bob> escape \uFFFD[2J test \uFFFD evil\n';
         await prints(proc, shownAs, 'a line with ESC [2J and U+202E', shown(shownAs));
@@ -495,9 +502,7 @@ export const client21: CheckSet = {
       name: 'a room that resets the connection: one line on stderr, exit 1',
       section: 'How it works',
       async run(c) {
-        const room = await listen(c);
-        const proc = c.client(room, { input: ['ann'], open: true });
-        const peer = await room.next('--port, ann typed', proc);
+        const { proc, peer } = await joined(c, { input: ['ann'], open: true }, '--port, ann typed');
         await expect(peer, 'ann\n', 'ann typed', 'the room');
         peer.socket.resetAndDestroy();
         const done = await exitsWith(proc, 1, 'a reset (RST)', 'exit code 1');
@@ -583,7 +588,8 @@ const privateMessages: Check[] = [
       );
       const sent = '/msg bob …, /msg bobby …, /nick anna, /msg bobby …';
       await expect(ann, '! no one called bob\n', sent, 'ann');
-      await expect(bob, '*ann* new name\n* ann is now anna\n*anna* from anna\n', sent, 'bobby');
+      await bob.receives('*ann* new name\n', `${sent}, to bobby`);
+      await bob.receives('*anna* from anna\n', `${sent}, to bobby`);
       never(bob, 'old name', sent, 'nothing sent to the old name', 'bobby');
     },
   },
