@@ -100,7 +100,9 @@ async function taken(socket: Socket) {
   const [mine, other] = [socket.localPort ?? 0, socket.remotePort ?? 0];
   const queue = () => {
     try {
-      const row = tcpSockets(other).find((r) => r.localPort === other && r.remotePort === mine);
+      // IPv4 alone: another program may hold the same port numbers on ::1.
+      const rows = tcpSockets(other, { ipv6: false });
+      const row = rows.find((r) => r.localPort === other && r.remotePort === mine);
       return row ? row.rxQueue : -1;
     } catch {
       return -1;
