@@ -38,11 +38,11 @@ export function staleSocket(path: string) {
     throw new Error(`the checker could not leave a stale socket file at ${path}`);
 }
 
-/** Lesson 01's checks of these names (they hold for any stream, a socket file's too). */
-function fromLesson01(...names: string[]): Check[] {
+/** Another lesson's checks whose names start so: they hold here too, word for word. */
+export function borrowed(set: CheckSet, ...names: string[]): Check[] {
   return names.map((name) => {
-    const check = server01.checks.find((ch) => ch.name.startsWith(name));
-    if (!check) throw new Error(`lesson 01 has no check named "${name}…"`);
+    const check = set.checks.find((ch) => ch.name.startsWith(name));
+    if (!check) throw new Error(`lesson ${set.lesson} has no check named "${name}…"`);
     return check;
   });
 }
@@ -88,7 +88,7 @@ export const server18: CheckSet = {
       },
     },
     // Lesson 01's, over the socket file.
-    ...fromLesson01('prints what a client sends', 'sends the typed line, as typed'),
+    ...borrowed(server01, 'prints what a client sends', 'sends the typed line, as typed'),
     {
       name: 'ends with exit 0 when the client sends bye, and leaves no socket file behind',
       section: 'How it works',

@@ -6,20 +6,12 @@
  * lines are the program's own words.
  */
 import type { Socket } from 'node:net';
-import {
-  freePort,
-  pause,
-  type Server,
-  type StartOptions,
-  tcpSockets,
-  until,
-} from '../../test/harness.ts';
+import { pause, type Server, type StartOptions, tcpSockets, until } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
   type Context,
   connectTo,
-  ends,
   exitsWith,
   listen,
   Miss,
@@ -31,6 +23,8 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
+import { client02 } from './01-02-tcp-chat.ts';
+import { borrowed } from './18-19-unix.ts';
 
 // ---- the checker as room clients ---------------------------------------------------------------
 
@@ -516,26 +510,7 @@ export const client21: CheckSet = {
           );
       },
     },
-    {
-      name: 'no room: one line that says to start it, exit 1',
-      section: 'Run it',
-      async run(c) {
-        const port = await freePort();
-        const proc = c.client({ port }, { input: ['ann'] });
-        const sent = `--port ${port}, where nothing listens`;
-        const done = await ends(proc, sent, 'an end');
-        if (
-          done.exitCode !== 1 ||
-          !/nothing is listening/.test(done.stderr) ||
-          done.stderr.includes('\n')
-        )
-          throw new Miss(
-            sent,
-            'one line "nothing is listening on … — start … first", exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr)}`,
-          );
-      },
-    },
+    ...borrowed(client02, 'nothing listening'), // lesson 02's: a client with no server
   ],
 };
 
