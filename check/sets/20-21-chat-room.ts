@@ -58,21 +58,22 @@ async function expect(t: Talk, wanted: string | RegExp, sent: string, who = 'it'
   return t.text().slice(from, from + end);
 }
 
-/** A client of the room, named (or not yet: `nick` undefined). */
+/** A client of the room, named (or not yet: `nick` undefined). It sends its nickname at once:
+ * the room's greeting need not come first. */
 async function member(c: Context, s: Server, nick?: string): Promise<Talk> {
   const t = await connectTo(c, s);
   t.socket.setNoDelay(true);
-  await expect(t, /^\* [^\n]*\n/, 'a connection', 'a new client', 'a greeting, "* …"');
+  if (nick !== undefined) t.socket.write(`${nick}\n`);
+  await expect(t, /^\* [^\n]*\n/, 'a connection', nick ?? 'a new client', 'a greeting, "* …"');
   if (nick === undefined) return t;
-  t.socket.write(`${nick}\n`);
-  await expect(
-    t,
-    new RegExp(`^\\* you are ${nick}\\b[^\\n]*\\n`, 'mu'),
-    `the nickname ${nick}`,
-    nick,
-    `"* you are ${nick}…"`,
-  );
+  const you = new RegExp(`^\\* you are ${nick}\\b[^\\n]*\\n`, 'mu');
+  await expect(t, you, `the nickname ${nick}`, nick, `"* you are ${nick}…"`);
   return t;
+}
+
+/** Clients of the room, all named, joined at once: one Talk for each nickname, in order. */
+function members<const N extends string[]>(c: Context, s: Server, ...nicks: N) {
+  return Promise.all(nicks.map((nick) => member(c, s, nick))) as Promise<{ [K in keyof N]: Talk }>;
 }
 
 /** Fail if `t` got `text` at all (checked once a later line has arrived, so no wait is needed). */
@@ -130,10 +131,10 @@ export const server20: CheckSet = {
       async run(c) {
         const s = await c.serve();
         const ann = await member(c, s);
-        for (const bad of ['b0b!', 'x'.repeat(17), '']) {
-          ann.socket.write(`${bad}\n`);
-          await expect(ann, /^! [^\n]*\n/m, `the nickname ${shown(bad)}`, 'ann', '"! …" (why not)');
-        }
+        const bad = ['b0b!', 'x'.repeat(17), ''];
+        ann.socket.write(bad.map((nick) => `${nick}\n`).join('')); // each refused in turn
+        const sent = `the nicknames ${bad.map((nick) => shown(nick, 20)).join(', ')}`;
+        await expect(ann, /^! [^\n]*\n! [^\n]*\n! [^\n]*\n/m, sent, 'ann', 'three "! …" lines');
         ann.socket.write('ann\n');
         await expect(
           ann,
@@ -168,12 +169,7 @@ export const server20: CheckSet = {
       section: 'How it works',
       async run(c) {
         const s = await c.serve();
-        const [ann, bob, cy, dee] = [
-          await member(c, s, 'ann'),
-          await member(c, s, 'bob'),
-          await member(c, s, 'cy'),
-          await member(c, s, 'dee'),
-        ];
+        const [ann, bob, cy, dee] = await members(c, s, 'ann', 'bob', 'cy', 'dee');
         ann.socket.write('hello, room\n/who\n');
         for (const [t, who] of [
           [bob, 'bob'],
@@ -214,20 +210,17 @@ export const server20: CheckSet = {
       section: 'Run it',
       async run(c) {
         const s = await c.serve();
-        const ann = await member(c, s, 'ann');
-        const bob = await member(c, s, 'bob');
-        bob.socket.write('/who\n');
+        const [ann, bob] = await members(c, s, 'ann', 'bob');
+        // The lines at once: the room answers each in turn.
+        bob.socket.write('/who\n/nick bobby\n/nick ann\n/dance\nafter\n');
         const who = await expect(bob, /^\* online: [^\n]*\n/m, '/who', 'bob', '"* online: …"');
         if (online(who) !== 'ann, bob')
           throw new Miss('/who, with ann and bob in', '* online: ann, bob', shown(who));
-        bob.socket.write('/nick bobby\n');
-        await expect(bob, '* bob is now bobby\n', '/nick bobby', 'bob');
+        await expect(bob, '* bob is now bobby\n', '/who, then /nick bobby', 'bob');
         await expect(ann, '* bob is now bobby\n', '/nick bobby, from bob', 'ann');
-        bob.socket.write('/nick ann\n');
-        await expect(bob, /^! [^\n]*\n/m, '/nick ann, a nickname in use', 'bob', '"! …" (why not)');
-        bob.socket.write('/dance\n');
-        await expect(bob, '! unknown command /dance\n', '/dance', 'bob');
-        bob.socket.write('after\n');
+        const inUse = '/nick bobby, then /nick ann (a nickname in use)';
+        await expect(bob, /^! [^\n]*\n/m, inUse, 'bob', '"! …" (why not)');
+        await expect(bob, '! unknown command /dance\n', `${inUse}, then /dance`, 'bob');
         await expect(ann, '<bobby> after\n', '/dance, then after, from bobby', 'ann');
         never(ann, '/dance', '/dance from bobby', 'nothing of it', 'ann');
         bob.socket.write('/quit\n');
@@ -240,8 +233,7 @@ export const server20: CheckSet = {
       section: 'How it works',
       async run(c) {
         const s = await c.serve();
-        const zed = await member(c, s, 'zed');
-        const ann = await member(c, s, 'ann');
+        const [zed, ann] = await members(c, s, 'zed', 'ann');
         const pieces = [
           Buffer.from('hel'),
           Buffer.concat([Buffer.from('lo, 你'), Buffer.from('好').subarray(0, 1)]),
@@ -300,10 +292,7 @@ export const server20: CheckSet = {
       section: 'Backpressure: a client that stops reading',
       async run(c) {
         const s = await c.serve();
-        const slow = await member(c, s, 'slow');
-        const watcher = await member(c, s, 'watcher');
-        const talker = await member(c, s, 'talker');
-        await expect(watcher, '* talker joined\n', 'talker', 'watcher');
+        const [slow, watcher, talker] = await members(c, s, 'slow', 'watcher', 'talker');
         slow.socket.pause(); // reads no more: the kernel's buffers fill, then the room's queue
         const news = '* slow was too slow and was disconnected\n';
         const cutOff = () => watcher.text().includes(news);
@@ -353,8 +342,7 @@ export const server20: CheckSet = {
       section: 'Bad input, and what each gets',
       async run(c) {
         const s = await c.serve();
-        const zed = await member(c, s, 'zed');
-        const ann = await member(c, s, 'ann');
+        const [zed, ann] = await members(c, s, 'zed', 'ann');
         ann.socket.write('half a li');
         await taken(ann.socket);
         ann.socket.resetAndDestroy();
@@ -369,8 +357,7 @@ export const server20: CheckSet = {
       section: 'Bad input, and what each gets',
       async run(c) {
         const s = await c.serve();
-        const zed = await member(c, s, 'zed');
-        const ann = await member(c, s, 'ann');
+        const [zed, ann] = await members(c, s, 'zed', 'ann');
         ann.socket.write(`${'x'.repeat(1024)}\r\n`);
         await expect(
           zed,
@@ -523,11 +510,7 @@ const privateMessages: Check[] = [
     section: 'Try this',
     async run(c) {
       const s = await c.serve();
-      const [ann, bob, cy] = [
-        await member(c, s, 'ann'),
-        await member(c, s, 'bob'),
-        await member(c, s, 'cy'),
-      ];
+      const [ann, bob, cy] = await members(c, s, 'ann', 'bob', 'cy');
       const sent = '/msg bob hello there, bob (then "after" to all, and /who)';
       ann.socket.write('/msg bob hello there, bob\nafter\n/who\n');
       await expect(bob, '*ann* hello there, bob\n<ann> after\n', sent, 'bob');
@@ -542,8 +525,7 @@ const privateMessages: Check[] = [
     section: 'Try this',
     async run(c) {
       const s = await c.serve();
-      const ann = await member(c, s, 'ann');
-      const bob = await member(c, s, 'bob');
+      const [ann, bob] = await members(c, s, 'ann', 'bob');
       const sent = '/msg zoe hi zoe, with no zoe in the room (then "after")';
       ann.socket.write('/msg zoe hi zoe\nafter\n');
       await expect(ann, '! no one called zoe\n', sent, 'ann');
@@ -556,8 +538,7 @@ const privateMessages: Check[] = [
     section: 'Try this',
     async run(c) {
       const s = await c.serve();
-      const ann = await member(c, s, 'ann');
-      const bob = await member(c, s, 'bob');
+      const [ann, bob] = await members(c, s, 'ann', 'bob');
       bob.socket.write('/nick bobby\n');
       await expect(ann, '* bob is now bobby\n', '/nick bobby from bob', 'ann');
       ann.socket.write(
