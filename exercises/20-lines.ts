@@ -61,8 +61,6 @@ function hear(c: Client, line: string) {
   if (!command) return line && broadcast(`<${c.nick}> ${line}\n`, c); // the sender gets no copy
   if (command === '/who') send(c, `* online: ${nicks().join(', ')}\n`);
   else if (command === '/nick') rename(c, arg);
-  // -- exercise 20-msg --
-  // -- end of exercise 20-msg --
   else send(c, `! unknown command ${command}\n`);
 }
 function rename(c: Client, nick: string) {

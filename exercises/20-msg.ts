@@ -45,7 +45,6 @@ function arrive(conn: Socket) {
   if (room.size >= maxClients) return void hangUp(c, '! room is full\n');
   room.add(c);
   send(c, '* welcome to the room; what is your nickname?\n');
-  // -- exercise 20-lines --
   let pending: Buffer = Buffer.alloc(0); // the start of a line whose end has not arrived yet
   conn.on('data', (chunk: Buffer) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -57,7 +56,6 @@ function arrive(conn: Socket) {
     }
     if (pending.length > MAX_LINE + 1) hangUp(c, '! line too long\n'); // no end in sight
   });
-  // -- end of exercise 20-lines --
   conn.on('end', () => hangUp(c)).on('close', () => leave(c)); // it is done: what it is owed, FIN
 }
 function hear(c: Client, line: string) {
