@@ -635,7 +635,7 @@ export const wrong2021: Wrong[] = [
     what: 'one data event taken for whole lines',
     edits: [["rest = lines.pop() ?? '';", "if (lines.at(-1) === '') lines.pop();"]],
     fails: 'once whole',
-    says: /\\nroom; what is your nickname/,
+    says: /(?:…"|\\n)room; what is your nickname/, // a line that starts mid-line
   },
   {
     lesson: '21',
