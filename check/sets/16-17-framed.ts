@@ -462,7 +462,7 @@ async function dribble(socket: Socket, pieces: Buffer[], watched = true) {
  * with many sockets it takes tens of milliseconds, which a synchronous read would take from every
  * other check's waits.
  */
-async function readBy(socket: Socket, until: number): Promise<boolean> {
+export async function readBy(socket: Socket, until: number): Promise<boolean> {
   const file = socket.remoteFamily === 'IPv6' ? '/proc/net/tcp6' : '/proc/net/tcp';
   const hex = (port = 0) => port.toString(16).toUpperCase().padStart(4, '0');
   const [program, checker] = [`:${hex(socket.remotePort)} `, `:${hex(socket.localPort)} `];
