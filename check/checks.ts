@@ -295,7 +295,7 @@ export interface Result {
 
 /** Every server's first check: it starts, and says where it listens, where it was asked to. */
 const starts: Check = {
-  name: 'starts, and its first line says where it listens ("listening on HOST:PORT")',
+  name: 'starts, and its first line says where it listens ("listening on …")',
   section: 'Run it',
   async run(c) {
     await c.serve({ args: c.set.serveArgs ?? [] });
