@@ -11,6 +11,7 @@
 
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
@@ -21,6 +22,7 @@ import {
   type Owner,
   output,
   type Proc,
+  pause,
   peerServer,
   type Server,
   type StartOptions,
@@ -509,4 +511,29 @@ export async function ask(s: Server, data: string | Buffer, c: Context, expected
   const peer = await datagrams(c, s.host.includes(':') ? s.host : '127.0.0.1');
   peer.send(data, s.port);
   return (await peer.nth(1, shown(data), expected)).data;
+}
+
+/**
+ * Whether the program at the other end of `socket` has read all that was sent to it, before
+ * `until` (a performance.now() time). /proc/net/tcp is read in the thread pool: on a machine
+ * with many sockets it takes tens of milliseconds, which a synchronous read would take from every
+ * other check's waits.
+ */
+export async function readBy(socket: Socket, until: number): Promise<boolean> {
+  const file = socket.remoteFamily === 'IPv6' ? '/proc/net/tcp6' : '/proc/net/tcp';
+  const hex = (port = 0) => port.toString(16).toUpperCase().padStart(4, '0');
+  const [program, checker] = [`:${hex(socket.remotePort)} `, `:${hex(socket.localPort)} `];
+  const unread = async () => {
+    for (const row of (await readFile(file, 'utf8')).split('\n')) {
+      const [, local = '', remote = '', , queues = ''] = row.trim().split(/\s+/);
+      if (`${local} `.endsWith(program) && `${remote} `.endsWith(checker))
+        return Number.parseInt(queues.split(':')[1] ?? '0', 16); // tx_queue:rx_queue
+    }
+    return 0; // gone: nothing more will be read
+  };
+  while (performance.now() < until) {
+    if ((await unread()) === 0) return true;
+    await pause(5);
+  }
+  return false;
 }

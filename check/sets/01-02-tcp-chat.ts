@@ -2,7 +2,7 @@
  * Lessons 01 and 02: the lock-step TCP chat. A copy of 01 is checked as a server, with the
  * checker as its client; a copy of 02 as a client, with the checker as its server.
  */
-import { freePort } from '../../test/harness.ts';
+import { freePort, output } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -13,8 +13,10 @@ import {
   listen,
   Miss,
   prints,
+  readBy,
   shown,
   theirs,
+  WAIT_MS,
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
@@ -61,15 +63,14 @@ export const server01: CheckSet = {
         const s = await c.serve({ input: many('ok'), open: true });
         const peer = await connectTo(c, s);
         const bytes = Buffer.from('你好');
+        const until = performance.now() + WAIT_MS;
         for (const byte of bytes) {
-          peer.socket.write(Buffer.from([byte])); // one byte a write: many reads, on a quiet day
-          await new Promise((next) => setImmediate(next));
+          peer.socket.write(Buffer.from([byte])); // one byte a write, and each read before the next
+          await readBy(peer.socket, until);
         }
         peer.socket.write('!');
         await prints(s.proc, '!', '你好! one byte at a time', 'what was sent');
-        const printed = s.proc.stdout
-          ? (await import('../../test/harness.ts')).output(s.proc).stdout
-          : '';
+        const printed = output(s.proc).stdout;
         if (printed.includes('\uFFFD') || !printed.replace(/\n|请输入:|>>>/g, '').includes('你好!'))
           throw new Miss(
             '你好! one byte at a time',

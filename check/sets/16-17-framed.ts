@@ -11,9 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { output, type Proc, pause } from '../../test/harness.ts';
+import { output, type Proc } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -22,6 +21,7 @@ import {
   listen,
   Miss,
   prints,
+  readBy,
   shown,
   theirs,
   WAIT_MS,
@@ -454,31 +454,6 @@ async function dribble(socket: Socket, pieces: Buffer[], watched = true) {
     if (watch) watch = await readBy(socket, until);
     else await nextTurn();
   }
-}
-
-/**
- * Whether the program at the other end of `socket` has read all that was sent to it, before
- * `until` (a performance.now() time). /proc/net/tcp is read in the thread pool: on a machine
- * with many sockets it takes tens of milliseconds, which a synchronous read would take from every
- * other check's waits.
- */
-export async function readBy(socket: Socket, until: number): Promise<boolean> {
-  const file = socket.remoteFamily === 'IPv6' ? '/proc/net/tcp6' : '/proc/net/tcp';
-  const hex = (port = 0) => port.toString(16).toUpperCase().padStart(4, '0');
-  const [program, checker] = [`:${hex(socket.remotePort)} `, `:${hex(socket.localPort)} `];
-  const unread = async () => {
-    for (const row of (await readFile(file, 'utf8')).split('\n')) {
-      const [, local = '', remote = '', , queues = ''] = row.trim().split(/\s+/);
-      if (`${local} `.endsWith(program) && `${remote} `.endsWith(checker))
-        return Number.parseInt(queues.split(':')[1] ?? '0', 16); // tx_queue:rx_queue
-    }
-    return 0; // gone: nothing more will be read
-  };
-  while (performance.now() < until) {
-    if ((await unread()) === 0) return true;
-    await pause(5);
-  }
-  return false;
 }
 
 /** A seeded generator: every run sends the same messages, cut in the same places. */

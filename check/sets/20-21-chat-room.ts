@@ -17,6 +17,7 @@ import {
   listen,
   Miss,
   prints,
+  readBy,
   shown,
   type Talk,
   theirs,
@@ -25,7 +26,6 @@ import {
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
 import { client02 } from './01-02-tcp-chat.ts';
-import { readBy } from './16-17-framed.ts';
 import { borrowed } from './18-19-unix.ts';
 
 // ---- the checker as room clients ---------------------------------------------------------------
