@@ -49,46 +49,42 @@ let [linked, wait] = [false, 0]; // linked: once, ever; wait: ms before the next
 function link(ready = (_: unknown) => {}) {
   const [p, s] = [connect(redis.port, redis.host), connect(redis.port, redis.host)];
   let gone = false; // once either connection has gone, both go
-  // PUBLISH's answer is how many subscribers heard it (:2), or an error (-NOAUTH …).
-  p.on(
-    'data',
-    replies((reply) => reply instanceof Error && lost(reply)),
-  );
-  s.on('data', replies(heard)).write(command('SUBSCRIBE', CHANNEL));
+  s.write(encode('SUBSCRIBE', CHANNEL)); // then [subscribe, chat-room, 1], then messages
   s.setTimeout(5000, () => lost(Object.assign(Error(), { code: 'ETIMEDOUT' }))); // no answer
   function heard(reply: Reply) {
+    if (typeof reply === 'number') return; // PUBLISH's answer: how many subscribers heard it
     if (!Array.isArray(reply)) return lost(reply instanceof Error ? reply : Error(`${reply}`));
     const [kind, , text = ''] = reply as string[]; // message, channel, text (or subscribe, …)
     if (kind === 'subscribe') {
-      if (linked) news('* the room is whole again\n', `Redis is back at ${redis.at}`);
+      if (linked) local('* the room is whole again\n', `Redis is back at ${redis.at}`);
       [pub, wait, linked] = [p.setNoDelay(), 0, true]; // no Nagle: publish at once
       s.setTimeout(0); // subscribed: from now on, silence is normal
       return ready(0);
     }
     const at = text.indexOf(' '); // ours came back (skip it), or another process's: pass it on
-    if (kind === 'message' && text.slice(0, at) !== ME)
-      broadcast(`${text.slice(at + 1)}\n`, undefined, false);
+    if (kind === 'message' && text.slice(0, at) !== ME) local(`${text.slice(at + 1)}\n`);
   }
   function lost(err?: Error) {
     if (gone) return; // told already, by the other connection
     if (!linked) fail(err ?? Object.assign(Error(), { code: 'ECONNRESET' })); // at the start
     const split = `* the room is split: no Redis at ${redis.at}; only those here hear you\n`;
-    if (pub === p) news(split, `lost Redis at ${redis.at}; trying again`);
+    if (pub === p) local(split, `lost Redis at ${redis.at}; trying again`);
     [gone, pub, wait] = [true, undefined, Math.min(Math.max(2 * wait, 100), 5000)];
     for (const c of [p, s]) c.destroy();
     setTimeout(link, wait); // in 100 ms, 200 ms, 400 ms, … 5 s
   }
-  for (const c of [p, s]) c.on('error', lost).on('close', () => lost());
+  for (const c of [p, s]) c.on('data', replies(heard)).on('error', lost);
+  for (const c of [p, s]) c.on('close', () => lost()); // Redis stopped, or cut us off
 }
-function news(line: string, log: string) {
-  broadcast(line, undefined, false); // to this process's clients: the others are told by theirs
-  console.log(log);
+function local(line: string, log = '') {
+  broadcast(line, undefined, false); // to this process's clients only
+  if (log) console.log(log);
 }
 
 // ---- RESP2, Redis's protocol: a type byte, a line, and for $ that many bytes ------------------
 type Reply = string | number | null | Error | Reply[];
 /** A command as Redis reads it: an array of bulk strings, each its length in bytes, then it. */
-const command = (...args: string[]) =>
+export const encode = (...args: string[]) =>
   `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 /** Feed it the bytes as they come, in any pieces; it calls onReply for each whole reply. */
 export function replies(onReply: (reply: Reply) => void) {
@@ -118,8 +114,9 @@ function parse(buf: Buffer, at: number): [Reply, number] | undefined {
   if (type === ':') return [n, next];
   if (n < 0) return [null, next]; // $-1 or *-1: nothing
   const end = next + n; // $6: six bytes (你好 is 6), then \r\n: counted, never searched for
-  if (type === '$')
-    return end + 2 > buf.length ? undefined : [buf.toString('utf8', next, end), end + 2];
+  if (type === '$' && end + 2 > buf.length) return; // not all of it yet
+  if (type === '$' && buf.readUInt16BE(end) !== 0x0d0a) throw notRedis(); // \r\n, as counted
+  if (type === '$') return [buf.toString('utf8', next, end), end + 2];
   const items: Reply[] = []; // *3: three replies follow, each parsed the same way
   for (let r = n ? parse(buf, next) : undefined; r; r = parse(buf, r[1])) {
     if (items.push(r[0]) === n) return [items, r[1]];
@@ -185,7 +182,7 @@ function broadcast(line: string, except?: Client, share = true) {
   for (const c of room) if (c.nick && c !== except) send(c, line);
   if (!share || !pub) return; // from Redis, or the room is split: for this process's clients only
   if (!outbox.size && !published.length) setImmediate(flush);
-  published.push(command('PUBLISH', CHANNEL, `${ME} ${line.slice(0, -1)}`));
+  published.push(encode('PUBLISH', CHANNEL, `${ME} ${line.slice(0, -1)}`));
 }
 function send(c: Client, line: string) {
   if (!c.conn.writable) return; // ended or destroyed
@@ -213,15 +210,14 @@ function flags(defaultPort: number) {
   const { deno, bun } = process.versions as Record<string, string | undefined>;
   const tsx = process.execArgv.some((arg) => arg.includes('tsx'));
   const run = deno ? 'deno run -A' : bun ? 'bun' : tsx ? 'npx tsx' : 'node';
-  const options = `[--host 127.0.0.1] [--port ${defaultPort}] [--redis 127.0.0.1:6379] [--max-clients 10000]`;
-  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} ${options}`;
+  const shown = `[--host 127.0.0.1] [--port ${defaultPort}] [--redis 127.0.0.1:6379] [--max-clients 10000]`;
+  const usage = `usage: ${run} ${relative('.', process.argv[1] ?? '')} ${shown}`;
   const text = (value: string) => ({ type: 'string', default: value }) as const;
   try {
     const options = { host: text('127.0.0.1'), port: text(`${defaultPort}`) };
     const more = { redis: text('127.0.0.1:6379'), 'max-clients': text('10000') };
-    const { values: v } = parseArgs({
-      options: { ...options, ...more, help: { type: 'boolean' } },
-    });
+    const help = { type: 'boolean' } as const;
+    const { values: v } = parseArgs({ options: { ...options, ...more, help } });
     if (v.help) exit(usage, 0, console.log);
     const f = (['port', 'max-clients'] as const).find((f) => !/^\d{1,9}$/.test(v[f]));
     if (f || +v.port > 65535) {
