@@ -4,7 +4,7 @@
  * nicknames, sends at a steady rate (each message carries its send time: a latency per copy that
  * arrives), and floods, with a bounded number of deliveries outstanding. Loopback only.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
@@ -40,6 +40,32 @@ export function raiseFileLimit(needed: number): number {
     process.exit(run.status ?? 1);
   }
   return soft;
+}
+
+/**
+ * Start a server (`argv`, with its `--port 0`) and resolve with its port once it prints
+ * `listening on`; it is added to `running` (for the caller to kill) until it exits. What it prints
+ * afterwards (a room's joins and leaves) is read and dropped.
+ */
+export async function startServer(argv: string[], running: Set<ChildProcess>) {
+  const [file = '', ...args] = argv;
+  const proc = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  let seen: string | undefined = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (seen === undefined) return; // the join and leave lines: drained, not kept
+      seen += chunk;
+      const m = /^listening on .+:(\d+)\n/.exec(seen);
+      if (m) {
+        resolve(Number(m[1]));
+        seen = undefined;
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited (${code}) first`)));
+  });
+  return { proc, port };
 }
 
 // ---- a process's memory and CPU, from /proc ------------------------------------------------

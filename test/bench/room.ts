@@ -28,7 +28,7 @@
  * flight, and the flood then measures the round trip between this process and the room (20's
  * CPU sat near 60 %), not what the room can take.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -44,6 +44,7 @@ import {
   type Peer,
   raiseFileLimit,
   seat,
+  startServer,
   status,
   steady,
   tally,
@@ -106,26 +107,7 @@ setTimeout(() => {
 async function startRoom(kind: Kind, extra: string[] = [], script = values.server): Promise<Room> {
   const [file = '', ...args] =
     kind === 'node' ? command(resolve(script)) : [PYTHON, `${root}test/bench/room.py`];
-  const proc = spawn(file, [...args, '--port', '0', ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  let seen = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      if (seen === undefined) return; // the join and leave lines: drained, not kept
-      seen += chunk;
-      const m = /^listening on .+:(\d+)\n/.exec(seen);
-      if (m) {
-        resolve(Number(m[1]));
-        seen = undefined as unknown as string;
-      }
-    });
-    proc.once('exit', (code) =>
-      reject(new Error(`the ${kind} room exited (${code}) before listening`)),
-    );
-  });
+  const { proc, port } = await startServer([file, ...args, '--port', '0', ...extra], running);
   return { kind, proc, port };
 }
 
