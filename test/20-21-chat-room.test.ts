@@ -1,11 +1,9 @@
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
   client,
   dial,
-  type Proc,
   pause,
   peerServer,
   read,
@@ -15,72 +13,18 @@ import {
   until,
   waitFor,
 } from './harness.ts';
+import { roomNc, roomTerminal, type Terminal } from './room-cases.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '20-chat-room-server.ts';
 const CLIENT = '21-chat-room-client.ts';
+const room21 = (t: ExecutionContext, s: Server, name: string) => roomTerminal(t, s, name, CLIENT);
 
 test('lesson 20 transcript: one client after another, the room tells the server who came', (t) =>
   checkTranscript(t, '20-chat-room-server'));
 
 test('lesson 21 transcript: a client fed by a pipe, as the lesson runs it', (t) =>
   checkTranscript(t, '21-chat-room-client'));
-
-// ---- a terminal played by the test: what its screen shows, typed lines included -------------
-
-interface Terminal {
-  /** What the screen shows: the lines received and, where they were typed, the typed lines. */
-  screen: () => string;
-  type: (line: string) => void;
-  sees: (text: string) => Promise<void>;
-}
-
-/**
- * 21 in a terminal: its output, with each typed line put back where a terminal shows it, after
- * the prompt `> ` (21 prints no prompt into a pipe; tmux shows it: see lesson 21).
- */
-function room21(t: ExecutionContext, s: Server, name: string): Terminal & { proc: Proc } {
-  const proc = client(t, CLIENT, s);
-  let out = '';
-  const typed: [number, string][] = [];
-  proc.stdout.on('data', (chunk: Buffer) => {
-    out += chunk;
-  });
-  const screen = () => {
-    let shown = '';
-    let from = 0;
-    for (const [at, line] of typed)
-      [shown, from] = [`${shown}${out.slice(from, at)}> ${line}\n`, at];
-    return shown + out.slice(from);
-  };
-  return {
-    proc,
-    screen,
-    type: (line) => {
-      typed.push([out.length, line]);
-      proc.stdin.write(`${line}\n`);
-    },
-    sees: (text) => until(() => out, text, name),
-  };
-}
-
-/** nc in a terminal: a raw socket; the terminal echoes what is typed, and \r\n like telnet. */
-async function roomNc(t: ExecutionContext, s: Server): Promise<Terminal & { socket: Socket }> {
-  const socket = (await dial(t, s)).setEncoding('utf8');
-  let screen = '';
-  socket.on('data', (text: string) => {
-    screen += text;
-  });
-  return {
-    socket,
-    screen: () => screen,
-    type: (line) => {
-      screen += `${line}\n`;
-      socket.write(`${line}\r\n`);
-    },
-    sees: (text) => until(() => screen, text, 'nc'),
-  };
-}
 
 /** The ```text blocks of lesson 20's "A room, three terminals" part, by their first line. */
 function roomBlocks() {

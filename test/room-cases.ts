@@ -5,8 +5,19 @@
  * lesson 29, whose room is a copy of 20's rules with Redis behind it.
  */
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { ExecutionContext } from 'ava';
-import { assertNoStack, dial, pause, type Server, server, until, waitFor } from './harness.ts';
+import {
+  assertNoStack,
+  client,
+  dial,
+  type Proc,
+  pause,
+  type Server,
+  server,
+  until,
+  waitFor,
+} from './harness.ts';
 
 /** A room client played by the test (like nc): what it has received, and a wait for more. */
 export async function roomClient(t: ExecutionContext, s: Server, nick?: string, host?: string) {
@@ -166,4 +177,69 @@ export function roomMatrix(
     await roomClient(t, s, 'ann', '::1');
     await zed.sees('* ann joined\n');
   });
+}
+
+// ---- a terminal played by the test: what its screen shows, typed lines included -------------
+// (lesson 20's three terminals, lesson 29's two rooms)
+
+export interface Terminal {
+  /** What the screen shows: the lines received and, where they were typed, the typed lines. */
+  screen: () => string;
+  type: (line: string) => void;
+  sees: (text: string) => Promise<void>;
+}
+
+/**
+ * A client script (21) in a terminal: its output, with each typed line put back where a terminal
+ * shows it, after the prompt `> ` (21 prints no prompt into a pipe; tmux shows it: see lesson 21).
+ */
+export function roomTerminal(
+  t: ExecutionContext,
+  s: Server,
+  name: string,
+  script: string,
+): Terminal & { proc: Proc } {
+  const proc = client(t, script, s);
+  let out = '';
+  const typed: [number, string][] = [];
+  proc.stdout.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
+  const screen = () => {
+    let shown = '';
+    let from = 0;
+    for (const [at, line] of typed)
+      [shown, from] = [`${shown}${out.slice(from, at)}> ${line}\n`, at];
+    return shown + out.slice(from);
+  };
+  return {
+    proc,
+    screen,
+    type: (line) => {
+      typed.push([out.length, line]);
+      proc.stdin.write(`${line}\n`);
+    },
+    sees: (text) => until(() => out, text, name),
+  };
+}
+
+/** nc in a terminal: a raw socket; the terminal echoes what is typed, and \r\n like telnet. */
+export async function roomNc(
+  t: ExecutionContext,
+  s: Server,
+): Promise<Terminal & { socket: Socket }> {
+  const socket = (await dial(t, s)).setEncoding('utf8');
+  let screen = '';
+  socket.on('data', (text: string) => {
+    screen += text;
+  });
+  return {
+    socket,
+    screen: () => screen,
+    type: (line) => {
+      screen += `${line}\n`;
+      socket.write(`${line}\r\n`);
+    },
+    sees: (text) => until(() => screen, text, 'nc'),
+  };
 }
