@@ -103,6 +103,7 @@ export const tally = {
   latencies: [] as number[],
   measuring: false,
   cutOff: 0,
+  split: 0, // lesson 29: a room that lost Redis told a client so
 };
 let lastByteAt = 0;
 
@@ -110,6 +111,7 @@ function receive(p: Peer, text: string) {
   tally.bytes += text.length;
   lastByteAt = performance.now();
   if (text.includes(' was too slow and was disconnected\n')) tally.cutOff++;
+  if (text.includes('* the room is split: ')) tally.split++;
   const all = p.rest + text;
   const end = all.lastIndexOf('\n') + 1;
   p.rest = all.slice(end);

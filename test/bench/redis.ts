@@ -12,7 +12,9 @@
  *   has no such option: its second process gets EADDRINUSE, as the run shows.
  * Each: seat the clients; 10 messages a second in all for 3 s (deliveries/s, p50, p99 of the
  * delivery latency); a flood (median of three 1-s runs, at most 200,000 deliveries outstanding);
- * the CPU share of each room, of Redis and of the load generator, from /proc/PID/stat.
+ * the CPU share of each room, of Redis and of the load generator, from /proc/PID/stat; Redis's
+ * own count and time of its PUBLISH calls (INFO commandstats), and its CPU time for the whole run;
+ * how often a client was told that its room was split (a room that lost Redis).
  * Flags: --sizes 1000,10000 --rate 10 --seconds 3 --window 200000 --only 20,29x1,29x2,reuse
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { command, scriptPath } from '../harness.ts';
-import { redisServer } from '../redis/server.ts';
+import { type Redis, redisServer } from '../redis/server.ts';
 import { fetched } from '../runtimes-cache.ts';
 import {
   cpuSeconds,
@@ -33,6 +35,7 @@ import {
   seat,
   startServer,
   steady,
+  tally,
 } from './load.ts';
 
 const { values } = parseArgs({
@@ -87,7 +90,7 @@ function reusing() {
 
 interface Setup {
   rooms: { pid: number; port: number }[];
-  redis?: number;
+  redis?: Redis;
   note: string;
 }
 
@@ -105,7 +108,7 @@ async function start(setup: string): Promise<Setup> {
       const room = await startServer([...command(ROOM29), '--port', '0', ...linked], running);
       rooms.push({ pid: room.proc.pid ?? 0, port: room.port });
     }
-    return { rooms, redis: redis.pid, note: '' };
+    return { rooms, redis, note: '' };
   }
   // reuse: the same port twice, with Node 22 (reusePort came in 22.12 and 23.1).
   const node22 = fetched('node22');
@@ -116,7 +119,7 @@ async function start(setup: string): Promise<Setup> {
     running,
   );
   const rooms = [first, second].map((r) => ({ pid: r.proc.pid ?? 0, port: first.port }));
-  return { rooms, redis: redis.pid, note: `Node ${node22.version}` };
+  return { rooms, redis, note: `Node ${node22.version}` };
 }
 
 /** How the kernel spread the connections on `port` between the rooms (ss -tnp). */
@@ -133,7 +136,8 @@ const percent = (x: number) => `${fixed(x * 100, 0)} %`;
 
 async function run(setup: string, n: number) {
   const s = await start(setup);
-  const pids = [...s.rooms.map((r) => r.pid), ...(s.redis ? [s.redis] : [])];
+  const pids = [...s.rooms.map((r) => r.pid), ...(s.redis ? [s.redis.pid] : [])];
+  tally.split = 0;
   const ports = [...new Set(s.rooms.map((r) => r.port))];
   const [before, own] = [pids.map(cpuSeconds), process.cpuUsage()];
   const { peers, seconds: seatS } = await seat(ports, n);
@@ -148,6 +152,12 @@ async function run(setup: string, n: number) {
   const floods: Flood[] = [];
   for (let i = 0; i < 3; i++) floods.push(await flood(pids, peers, 1, WINDOW));
   const f = floods.sort((a, b) => a.perSecond - b.perSecond)[1] as Flood; // the median of 3
+  const redisCpu = s.redis ? cpuSeconds(s.redis.pid) - (before.at(-1) ?? 0) : Number.NaN;
+  // Redis's own count and time of every PUBLISH in the run, fan-out to the subscribers included.
+  const stats = s.redis ? await s.redis.cli('info', 'commandstats') : '';
+  const [, calls = 'NaN', perCall = 'NaN'] =
+    /cmdstat_publish:calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/.exec(stats) ?? [];
+  const roomsFlood = f.cpus.slice(0, s.rooms.length).reduce((a, b) => a + b, 0);
   for (const proc of running) proc.kill('SIGKILL');
   for (const fn of cleanups.splice(0).reverse()) await fn();
   await hangUpAll(peers);
@@ -168,6 +178,10 @@ async function run(setup: string, n: number) {
     steadyCpu: share(steadyCpu),
     f,
     floodCpu: share(f.cpus),
+    perRoomCpu: f.perSecond / roomsFlood, // deliveries per CPU-second of the rooms together
+    publish: { calls: Number(calls), usec: Number(perCall) },
+    redisCpu,
+    splits: tally.split,
     note: s.note,
   };
 }
@@ -191,10 +205,16 @@ const names: Record<string, string> = {
 };
 
 function table(rows: Row[]) {
-  const head = `| setup | clients | held | seated in | deliveries/s at ${RATE} msg/s | p50 | p99 | rooms' CPU | Redis CPU | flood deliveries/s | rooms' CPU, flood | Redis CPU, flood | load generator, flood |`;
+  const head = `| setup | clients | held | seated in | deliveries/s at ${RATE} msg/s | p50 | p99 | flood deliveries/s | rooms' CPU, flood | deliveries per room CPU-second | load generator, flood | PUBLISH calls | Redis's µs per call (its own count) | Redis CPU, whole run | Redis CPU per PUBLISH | told "split" |`;
   const lines = rows.map((r) => {
-    const rooms = (x: number[]) => x.map(percent).join(' + ');
-    return `| ${names[r.setup]}${r.note ? ` (${r.note})` : ''} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${thousands(r.st.perSecond)} | ${fixed(r.st.p50)} ms | ${fixed(r.st.p99)} ms | ${rooms(r.steadyCpu.rooms)} | ${Number.isNaN(r.steadyCpu.redis) ? '–' : percent(r.steadyCpu.redis)} | ${thousands(r.f.perSecond)} | ${rooms(r.floodCpu.rooms)} | ${Number.isNaN(r.floodCpu.redis) ? '–' : percent(r.floodCpu.redis)} | ${percent(r.f.bench)} |`;
+    const rooms = r.floodCpu.rooms.map(percent).join(' + ');
+    const redis = Number.isNaN(r.redisCpu)
+      ? ['–', '–']
+      : [
+          `${thousands(r.publish.calls)}, ${fixed(r.publish.usec, 2)} µs`,
+          `${fixed(r.redisCpu, 2)} s`,
+        ];
+    return `| ${names[r.setup]}${r.note ? ` (${r.note})` : ''} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${thousands(r.st.perSecond)} | ${fixed(r.st.p50)} ms | ${fixed(r.st.p99)} ms | ${thousands(r.f.perSecond)} | ${rooms} | ${thousands(r.perRoomCpu)} | ${percent(r.f.bench)} | ${redis.join(' | ')} | ${r.splits} |`;
   });
   return [head, head.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
