@@ -7,11 +7,13 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { execa } from 'execa';
 import {
   firstLine,
   output,
   pause,
   RUNNER,
+  read,
   type Server,
   scriptPath,
   server,
@@ -19,7 +21,8 @@ import {
   until,
   waitFor,
 } from '../harness.ts';
-import { roomClient, roomMatrix } from '../room-cases.ts';
+import { roomClient, roomMatrix, roomNc, roomTerminal } from '../room-cases.ts';
+import { checkTranscript } from '../transcript.ts';
 import { type Redis, redisServer } from './server.ts';
 
 const ROOM = '29-chat-room-redis.ts';
@@ -71,6 +74,103 @@ for (const n of [2, 3]) {
     }
   });
 }
+
+test('lesson 29 transcript: one room and one client, with a Redis', async (t) => {
+  const redis = await redisServer(t);
+  await checkTranscript(t, '29-chat-room-redis', [], {
+    more: { [ROOM]: ['--redis', redis.address] },
+    shown: (text) => text.replaceAll(redis.address, '127.0.0.1:6379'),
+  });
+});
+
+/** The ```text blocks of lesson 29's "Two rooms, one Redis", by their first line. */
+function sceneBlocks() {
+  const part = /^### Two rooms, one Redis\n([\s\S]*?)(?=^##)/m.exec(
+    read('lessons/29-chat-room-redis.md'),
+  );
+  const blocks = [...(part?.[1] ?? '').matchAll(/^```text\n([\s\S]*?)^```$/gm)].map(([, b]) => b);
+  return new Map(
+    blocks.map((b = '') => [b.split('\n')[0], b.split('\n').slice(1).join('\n').trimEnd()]),
+  );
+}
+
+test('two rooms, one Redis: ann on 8090 and bob on 8091 talk, Redis goes away and comes back; lesson 29 shows it', async (t) => {
+  const redis = await redisServer(t);
+  const [a, b] = [await room(t, redis), await room(t, redis)];
+  const watch = execa('redis-cli', ['-p', `${redis.port}`, '--no-raw', 'subscribe', 'chat-room'], {
+    reject: false,
+  });
+  t.teardown(() => watch.kill('SIGKILL'));
+  let watched = '';
+  for (const stream of [watch.stdout, watch.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      watched += chunk; // a terminal shows both
+    });
+  }
+  await until(() => watched, '(integer) 1\n', 'redis-cli');
+  const ann = roomTerminal(t, a, 'ann', '21-chat-room-client.ts');
+  await ann.sees('nickname?\n');
+  ann.type('ann');
+  await ann.sees('* you are ann; no one else is here\n');
+  const bob = await roomNc(t, b);
+  await bob.sees('nickname?\n');
+  bob.type('bob');
+  await Promise.all([bob.sees('* you are bob; no one else is here\n'), ann.sees('* bob joined\n')]);
+  ann.type('hello from 8090');
+  await bob.sees('<ann> hello from 8090\n');
+  bob.type('hi ann, I am on 8091');
+  await ann.sees('<bob> hi ann, I am on 8091\n');
+  bob.type('/who');
+  await bob.sees('* online: bob\n');
+
+  await redis.stop(); // Ctrl+C in Redis's terminal
+  const split = '* the room is split: no Redis at';
+  await Promise.all([ann.sees(split), bob.sees(split)]);
+  await until(() => watched, 'Error: Server closed the connection', 'redis-cli');
+  ann.type('anyone there?');
+  await redis.restart();
+  const whole = '* the room is whole again\n';
+  await Promise.all([ann.sees(whole), bob.sees(whole)]);
+  bob.type('/quit');
+  await ann.sees('* bob left\n');
+  await waitFor(b.proc, 'bob left\n');
+  const beforeCtrlC = output(a.proc).stdout.length; // the room prints nothing more until then
+  a.proc.kill('SIGINT');
+  await ann.sees('(the server closed the connection)');
+  const [annDone, roomA] = await Promise.all([ann.proc, a.proc]);
+  t.is(annDone.exitCode, 0);
+  t.is(roomA.signal, 'SIGINT');
+  b.proc.kill('SIGINT');
+  const roomB = await b.proc;
+
+  const ids = new Map<string, string>();
+  const shown = (text: string) =>
+    text
+      .replaceAll(`127.0.0.1:${redis.port}`, '127.0.0.1:6379')
+      .replaceAll(`127.0.0.1:${a.port}\n`, '127.0.0.1:8090\n')
+      .replaceAll(`127.0.0.1:${b.port}\n`, '127.0.0.1:8091\n')
+      .replaceAll(/from 127\.0\.0\.1:\d+/g, 'from 127.0.0.1:<port>')
+      .replaceAll(/\b[0-9a-f]{8}\b/g, (id) => {
+        if (!ids.has(id)) ids.set(id, ['3f9a2c1e', 'b71d04e5'][ids.size] ?? id);
+        return ids.get(id) ?? id;
+      });
+  const screens = {
+    a: shown(`${roomA.stdout.slice(0, beforeCtrlC)}^C${roomA.stdout.slice(beforeCtrlC)}`),
+    b: shown(`${roomB.stdout}\n^C`), // execa drops the last line end
+    ann: shown(ann.screen()),
+    bob: shown(bob.screen()),
+    watch: shown(watched),
+  };
+  const lesson = sceneBlocks();
+  t.is(screens.a.trimEnd(), lesson.get('$ npx tsx scripts/29-chat-room-redis.ts') ?? '');
+  t.is(
+    screens.b.trimEnd(),
+    lesson.get('$ npx tsx scripts/29-chat-room-redis.ts --port 8091') ?? '',
+  );
+  t.is(screens.ann.trimEnd(), lesson.get('$ npx tsx scripts/21-chat-room-client.ts   # ann') ?? '');
+  t.is(screens.bob.trimEnd(), lesson.get('$ nc 127.0.0.1 8091   # bob') ?? '');
+  t.is(screens.watch.trimEnd(), lesson.get('$ redis-cli subscribe chat-room') ?? '');
+});
 
 test('Redis restarts mid-chat: each room keeps its members, says it is split, then whole again', async (t) => {
   const redis = await redisServer(t);
@@ -137,6 +237,12 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
     await pause(2);
   }
   t.true(redis.log().includes(cutOff), `Redis cut the slow room off, after ${sent} lines`);
+  t.log(
+    redis
+      .log()
+      .split('\n')
+      .find((l) => l.includes(cutOff)),
+  );
   process.kill(slow.proc.pid ?? 0, 'SIGCONT');
   await x.sees('* the room is split: ');
   await x.sees('* the room is whole again\n');

@@ -38,12 +38,13 @@ export async function redisServer(t: Owner, args: string[] = []): Promise<Redis>
     const started = execa('redis-server', ['--port', `${port}`, ...settings, ...args], options);
     t.teardown(() => started.kill('SIGKILL'));
     proc = started;
+    const from = log.length; // this start's own log
     // "Ready to accept connections" (7.0: then nothing; 7.2: then "tcp"). A port taken between
     // freePort() and here makes it exit instead: then another port.
     await new Promise<void>((ready, failed) => {
       started.stdout.on('data', (chunk: Buffer) => {
         log += chunk;
-        if (log.includes('Ready to accept connections')) ready();
+        if (log.slice(from).includes('Ready to accept connections')) ready();
       });
       started.then((r) => failed(new Error(`exited (${r.exitCode}): ${log.slice(-300)}`)));
     });
