@@ -6,14 +6,13 @@ import {
   dial,
   pause,
   peerServer,
-  read,
   type Server,
   server,
   start,
   until,
   waitFor,
 } from './harness.ts';
-import { roomNc, roomTerminal, type Terminal } from './room-cases.ts';
+import { roomNc, roomTerminal, sceneBlocks, type Terminal } from './room-cases.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '20-chat-room-server.ts';
@@ -25,17 +24,6 @@ test('lesson 20 transcript: one client after another, the room tells the server 
 
 test('lesson 21 transcript: a client fed by a pipe, as the lesson runs it', (t) =>
   checkTranscript(t, '21-chat-room-client'));
-
-/** The ```text blocks of lesson 20's "A room, three terminals" part, by their first line. */
-function roomBlocks() {
-  const part = /^### A room, three terminals\n([\s\S]*?)(?=^##)/m.exec(
-    read('lessons/20-chat-room-server.md'),
-  );
-  const blocks = [...(part?.[1] ?? '').matchAll(/^```text\n([\s\S]*?)^```$/gm)].map(([, b]) => b);
-  return new Map(
-    blocks.map((b = '') => [b.split('\n')[0], b.split('\n').slice(1).join('\n').trimEnd()]),
-  );
-}
 
 test('three at once (two 21s, one nc): joins, messages, renames and leaves in one order; lesson 20 shows them', async (t) => {
   const s = await server(t, SERVER);
@@ -75,7 +63,7 @@ test('three at once (two 21s, one nc): joins, messages, renames and leaves in on
   t.is(room.signal, 'SIGINT');
   t.is(room.stderr, '');
 
-  const lesson = roomBlocks();
+  const lesson = sceneBlocks('20-chat-room-server', 'A room, three terminals');
   const serverScreen = `${room.stdout.slice(0, beforeCtrlC)}^C${room.stdout.slice(beforeCtrlC)}`
     .replace(`127.0.0.1:${s.port}\n`, '127.0.0.1:8090\n')
     .replaceAll(/from 127\.0\.0\.1:\d+/g, 'from 127.0.0.1:<port>');

@@ -13,6 +13,7 @@ import {
   dial,
   type Proc,
   pause,
+  read,
   type Server,
   server,
   until,
@@ -242,4 +243,15 @@ export async function roomNc(
     },
     sees: (text) => until(() => screen, text, 'nc'),
   };
+}
+
+/** The ```text blocks of a lesson's part `### heading` (a scene the tests play), by first line. */
+export function sceneBlocks(stem: string, heading: string) {
+  const part = new RegExp(`^### ${heading}\\n([\\s\\S]*?)(?=^##)`, 'm').exec(
+    read(`lessons/${stem}.md`),
+  );
+  const blocks = [...(part?.[1] ?? '').matchAll(/^```text\n([\s\S]*?)^```$/gm)].map(([, b]) => b);
+  return new Map(
+    blocks.map((b = '') => [b.split('\n')[0], b.split('\n').slice(1).join('\n').trimEnd()]),
+  );
 }

@@ -13,7 +13,6 @@ import {
   output,
   pause,
   RUNNER,
-  read,
   type Server,
   scriptPath,
   server,
@@ -21,7 +20,7 @@ import {
   until,
   waitFor,
 } from '../harness.ts';
-import { roomClient, roomMatrix, roomNc, roomTerminal } from '../room-cases.ts';
+import { roomClient, roomMatrix, roomNc, roomTerminal, sceneBlocks } from '../room-cases.ts';
 import { checkTranscript } from '../transcript.ts';
 import { type Redis, redisServer } from './server.ts';
 
@@ -32,6 +31,16 @@ const room = (t: ExecutionContext, redis: Redis, args: string[] = []) =>
   server(t, ROOM, { args: [...args, '--redis', redis.address] });
 
 type Member = Awaited<ReturnType<typeof roomClient>>;
+
+/** A Redis, two rooms linked to it, ann in the first and bob in the second, each told of bob. */
+async function twoRooms(t: ExecutionContext) {
+  const redis = await redisServer(t);
+  const [a, b] = [await room(t, redis), await room(t, redis)];
+  const ann = await roomClient(t, a, 'ann');
+  const bob = await roomClient(t, b, 'bob');
+  await ann.sees('* bob joined\n'); // no history: bob, who came after, hears nothing of ann
+  return { redis, a, b, ann, bob };
+}
 
 /** Who sent which messages, in the order a member received them (`<c3> m7 c3`). */
 function messages(m: Member) {
@@ -82,17 +91,6 @@ test('lesson 29 transcript: one room and one client, with a Redis', async (t) =>
     shown: (text) => text.replaceAll(redis.address, '127.0.0.1:6379'),
   });
 });
-
-/** The ```text blocks of lesson 29's "Two rooms, one Redis", by their first line. */
-function sceneBlocks() {
-  const part = /^### Two rooms, one Redis\n([\s\S]*?)(?=^##)/m.exec(
-    read('lessons/29-chat-room-redis.md'),
-  );
-  const blocks = [...(part?.[1] ?? '').matchAll(/^```text\n([\s\S]*?)^```$/gm)].map(([, b]) => b);
-  return new Map(
-    blocks.map((b = '') => [b.split('\n')[0], b.split('\n').slice(1).join('\n').trimEnd()]),
-  );
-}
 
 test('two rooms, one Redis: ann on 8090 and bob on 8091 talk, Redis goes away and comes back; lesson 29 shows it', async (t) => {
   const redis = await redisServer(t);
@@ -161,7 +159,7 @@ test('two rooms, one Redis: ann on 8090 and bob on 8091 talk, Redis goes away an
     bob: shown(bob.screen()),
     watch: shown(watched),
   };
-  const lesson = sceneBlocks();
+  const lesson = sceneBlocks('29-chat-room-redis', 'Two rooms, one Redis');
   t.is(screens.a.trimEnd(), lesson.get('$ npx tsx scripts/29-chat-room-redis.ts') ?? '');
   t.is(
     screens.b.trimEnd(),
@@ -205,11 +203,7 @@ test('Redis restarts mid-chat: each room keeps its members, says it is split, th
 });
 
 test('Ctrl+C on one room: its members are told, and the other rooms hear that they left', async (t) => {
-  const redis = await redisServer(t);
-  const [a, b] = [await room(t, redis), await room(t, redis)];
-  const ann = await roomClient(t, a, 'ann');
-  const bob = await roomClient(t, b, 'bob');
-  await ann.sees('* bob joined\n');
+  const { a, ann, bob } = await twoRooms(t);
   a.proc.kill('SIGINT');
   await ann.sees('* server shutting down\n');
   await bob.sees('* ann left\n');
@@ -262,11 +256,7 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
 });
 
 test('/who names the members of its own process, and a nickname is unique within its process only', async (t) => {
-  const redis = await redisServer(t);
-  const [a, b] = [await room(t, redis), await room(t, redis)];
-  const ann = await roomClient(t, a, 'ann');
-  const bob = await roomClient(t, b, 'bob');
-  await ann.sees('* bob joined\n');
+  const { b, ann, bob } = await twoRooms(t);
   ann.socket.write('/who\n');
   await ann.sees('* online: ann\n');
   const ann2 = await roomClient(t, b, 'ann'); // taken in a, free in b
@@ -277,9 +267,7 @@ test('/who names the members of its own process, and a nickname is unique within
 });
 
 test('a line published by anyone else on the channel (redis-cli) reaches every room: its first word is taken for a process id', async (t) => {
-  const redis = await redisServer(t);
-  const [a, b] = [await room(t, redis), await room(t, redis)];
-  const [ann, bob] = [await roomClient(t, a, 'ann'), await roomClient(t, b, 'bob')];
+  const { redis, ann, bob } = await twoRooms(t);
   t.is(await redis.cli('PUBLISH', 'chat-room', 'teacher * class ends in 5 minutes'), '2');
   await Promise.all([ann, bob].map((m) => m.sees('* class ends in 5 minutes\n')));
 });
