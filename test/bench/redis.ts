@@ -209,10 +209,12 @@ function table(rows: Row[]) {
   const lines = rows.map((r) => {
     const rooms = r.floodCpu.rooms.map(percent).join(' + ');
     const redis = Number.isNaN(r.redisCpu)
-      ? ['–', '–']
+      ? ['–', '–', '–', '–']
       : [
-          `${thousands(r.publish.calls)}, ${fixed(r.publish.usec, 2)} µs`,
+          thousands(r.publish.calls),
+          `${fixed(r.publish.usec, 2)} µs`,
           `${fixed(r.redisCpu, 2)} s`,
+          `${fixed((r.redisCpu / r.publish.calls) * 1e6, 1)} µs`,
         ];
     return `| ${names[r.setup]}${r.note ? ` (${r.note})` : ''} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${thousands(r.st.perSecond)} | ${fixed(r.st.p50)} ms | ${fixed(r.st.p99)} ms | ${thousands(r.f.perSecond)} | ${rooms} | ${thousands(r.perRoomCpu)} | ${percent(r.f.bench)} | ${redis.join(' | ')} | ${r.splits} |`;
   });
