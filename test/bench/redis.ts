@@ -14,7 +14,9 @@
  * delivery latency); a flood (median of three 1-s runs, at most 200,000 deliveries outstanding);
  * the CPU share of each room, of Redis and of the load generator, from /proc/PID/stat; Redis's
  * own count and time of its PUBLISH calls (INFO commandstats), and its CPU time for the whole run;
- * how often a client was told that its room was split (a room that lost Redis).
+ * how often a client was told that its room was split (a room that lost Redis); how many
+ * deliveries the rooms made per write system call in the floods (/proc/PID/io), a count that,
+ * unlike the times, does not depend on what else the machine is doing.
  * Flags: --sizes 1000,10000 --rate 10 --seconds 3 --window 200000 --only 20,29x1,29x2,reuse
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
@@ -122,6 +124,11 @@ async function start(setup: string): Promise<Setup> {
   return { rooms, redis, note: `Node ${node22.version}` };
 }
 
+/** How many write system calls process `pid` has made (/proc/PID/io, syscw: write and writev). */
+function writes(pid: number) {
+  return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
+}
+
 /** How the kernel spread the connections on `port` between the rooms (ss -tnp). */
 function spread(port: number, pids: number[]) {
   const ss = spawnSync('ss', ['-tnpH', 'state', 'established', `sport = :${port}`], {
@@ -149,8 +156,15 @@ async function run(setup: string, n: number) {
   const steadyFrom = pids.map(cpuSeconds);
   const st = await steady(peers, SECONDS, RATE);
   const steadyCpu = pids.map((pid, i) => (cpuSeconds(pid) - (steadyFrom[i] ?? 0)) / st.seconds);
+  const roomWrites = () => s.rooms.reduce((sum, r) => sum + writes(r.pid), 0);
+  const writesFrom = roomWrites();
   const floods: Flood[] = [];
-  for (let i = 0; i < 3; i++) floods.push(await flood(pids, peers, 1, WINDOW));
+  let delivered = 0;
+  for (let i = 0; i < 3; i++) {
+    floods.push(await flood(pids, peers, 1, WINDOW));
+    delivered += tally.deliveries; // flood() counts from 0 each time
+  }
+  const writesPerDelivery = (roomWrites() - writesFrom) / delivered;
   const f = floods.sort((a, b) => a.perSecond - b.perSecond)[1] as Flood; // the median of 3
   const redisCpu = s.redis ? cpuSeconds(s.redis.pid) - (before.at(-1) ?? 0) : Number.NaN;
   // Redis's own count and time of every PUBLISH in the run, fan-out to the subscribers included.
@@ -179,6 +193,7 @@ async function run(setup: string, n: number) {
     f,
     floodCpu: share(f.cpus),
     perRoomCpu: f.perSecond / roomsFlood, // deliveries per CPU-second of the rooms together
+    writesPerDelivery,
     publish: { calls: Number(calls), usec: Number(perCall) },
     redisCpu,
     splits: tally.split,
@@ -205,7 +220,7 @@ const names: Record<string, string> = {
 };
 
 function table(rows: Row[]) {
-  const head = `| setup | clients | held | seated in | deliveries/s at ${RATE} msg/s | p50 | p99 | flood deliveries/s | rooms' CPU, flood | deliveries per room CPU-second | load generator, flood | PUBLISH calls | Redis's µs per call (its own count) | Redis CPU, whole run | Redis CPU per PUBLISH | told "split" |`;
+  const head = `| setup | clients | held | seated in | deliveries/s at ${RATE} msg/s | p50 | p99 | flood deliveries/s | rooms' CPU, flood | deliveries per room CPU-second | deliveries per room write() | load generator, flood | PUBLISH calls | Redis's µs per call (its own count) | Redis CPU, whole run | Redis CPU per PUBLISH | told "split" |`;
   const lines = rows.map((r) => {
     const rooms = r.floodCpu.rooms.map(percent).join(' + ');
     const redis = Number.isNaN(r.redisCpu)
@@ -216,7 +231,7 @@ function table(rows: Row[]) {
           `${fixed(r.redisCpu, 2)} s`,
           `${fixed((r.redisCpu / r.publish.calls) * 1e6, 1)} µs`,
         ];
-    return `| ${names[r.setup]}${r.note ? ` (${r.note})` : ''} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${thousands(r.st.perSecond)} | ${fixed(r.st.p50)} ms | ${fixed(r.st.p99)} ms | ${thousands(r.f.perSecond)} | ${rooms} | ${thousands(r.perRoomCpu)} | ${percent(r.f.bench)} | ${redis.join(' | ')} | ${r.splits} |`;
+    return `| ${names[r.setup]}${r.note ? ` (${r.note})` : ''} | ${thousands(r.n)} | ${thousands(r.held)} | ${fixed(r.seatS)} s | ${thousands(r.st.perSecond)} | ${fixed(r.st.p50)} ms | ${fixed(r.st.p99)} ms | ${thousands(r.f.perSecond)} | ${rooms} | ${thousands(r.perRoomCpu)} | ${fixed(1 / r.writesPerDelivery, 1)} | ${percent(r.f.bench)} | ${redis.join(' | ')} | ${r.splits} |`;
   });
   return [head, head.replace(/[^|]+/g, '---'), ...lines].join('\n');
 }
