@@ -38,7 +38,9 @@ async function main() {
     server.close(); // a goodbye to each (their leaves are published), then end by the signal
     await Promise.all([...room].map((c) => hangUp(c, '* server shutting down\n')));
     flush(); // their leaves, to Redis, before the end
-    await new Promise((sent) => (pub ? pub.end(() => sent(0)) : sent(0)));
+    const last = pub;
+    pub = undefined; // its end is no news: we are going
+    await new Promise((sent) => (last ? last.end(() => sent(0)) : sent(0)));
     process.kill(process.pid, 'SIGINT');
   });
 }
