@@ -68,6 +68,9 @@ export interface CheckSet {
   script: string;
   /** A server is started and awaited on `listening on`; a client is given a peer to talk to. */
   role: 'server' | 'client';
+  /** Flags a server needs beside `--port 0` to start as the lesson runs it (24: `--out FILE`,
+   * without which its stdout is the file): its built-in first check gives them. */
+  serveArgs?: string[];
   checks: Check[];
 }
 
@@ -148,7 +151,12 @@ export class Context implements Owner {
     const sent = `${where.join(' ')}${options.args?.length ? ` ${options.args.join(' ')}` : ''}`;
     const expected = `a first line "listening on ${unix ? 'PATH' : 'HOST:PORT'}"`;
     const line = await firstLineOf(proc, WAIT_MS).catch((why: string) => {
-      throw new Miss(sent, expected, `${why}${theirs(proc)}`);
+      // With --port 0 no port is ever in use: one that is was not taken from --port.
+      const inUse = !unix && /in use|EADDRINUSE/.test(output(proc).stderr);
+      const hint = inUse
+        ? ' (with --port 0 no port is in use: is the port written in the code?)'
+        : '';
+      throw new Miss(sent, expected, `${why}${hint}${theirs(proc)}`);
     });
     const m = /^listening on (?:\[(.+)\]|([^\s:]+)):(\d+)$/.exec(line);
     if (unix) {
@@ -243,7 +251,11 @@ export async function prints(proc: Proc, text: string, sent: string, expected = 
 /** The end of what a process printed on stdout, shown. */
 export function lastWords(proc: Proc) {
   const { stdout } = output(proc);
-  return stdout ? `it printed ${shown(stdout.slice(-80), 80)}` : 'it printed nothing';
+  if (!stdout) return 'it printed nothing';
+  if (stdout.length <= 80) return `it printed ${shown(stdout, 80)}`;
+  const tail = stdout.slice(-80);
+  const from = tail.indexOf('\n') + 1; // from the start of a line, where one starts in the tail
+  return `it printed …${shown(from > 0 && from < tail.length ? tail.slice(from) : tail, 80)}`;
 }
 
 /** Resolve with how a process ended, or fail if it is still running after the limit. */
@@ -283,10 +295,10 @@ export interface Result {
 
 /** Every server's first check: it starts, and says where it listens, where it was asked to. */
 const starts: Check = {
-  name: 'starts, and its first line says where it listens ("listening on HOST:PORT")',
+  name: 'starts, and its first line says where it listens ("listening on …")',
   section: 'Run it',
   async run(c) {
-    await c.serve();
+    await c.serve({ args: c.set.serveArgs ?? [] });
   },
 };
 
@@ -446,7 +458,9 @@ export async function listen(c: Context, host = '127.0.0.1') {
         const said = first.stderr
           ? `, saying ${shown(first.stderr.split('\n')[0] ?? '', 100)}`
           : '';
-        throw new Miss(sent, expected, `${how} without connecting${said}`);
+        const where = at.path ? '--path' : '--port';
+        const hint = ` (nothing came to the ${where} it was given: is it written in the code?)`;
+        throw new Miss(sent, expected, `${how} without connecting${said}${hint}`);
       }
       return arrived[want - 1] as Talk;
     },

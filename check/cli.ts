@@ -10,9 +10,11 @@
  * PATH is taken from where the command was typed (npm's INIT_CWD), so `npm --prefix KIT run
  * check -- 07 07.ts` works from a student's own folder too.
  */
-import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { root } from '../test/harness.ts';
 import { checkFile, parseError } from './report.ts';
 import { exercises, sets } from './sets/index.ts';
 
@@ -43,6 +45,8 @@ const [which = '', given = ''] = positionals;
 if (positionals.length !== 2) quit(`give a lesson number and a file — ${USAGE}`, 2);
 if (!RUNTIMES.includes(values.runtime))
   quit(`--runtime is one of ${RUNTIMES.join(', ')}, not '${values.runtime}' — ${USAGE}`, 2);
+const unusable = runtimeProblem(values.runtime);
+if (unusable) quit(unusable, 2);
 const exercise = exercises.find((ex) => ex.id === which);
 const lesson = exercise?.lesson ?? (/^\d{1,2}$/.test(which) ? which.padStart(2, '0') : which);
 const set = sets.find((s) => s.lesson === lesson);
@@ -55,9 +59,10 @@ if (!set) {
 }
 const here = process.env.INIT_CWD ?? process.cwd();
 const file = resolve(here, given);
-const shown = relative(here, file) || file;
+const shown = given.startsWith('/') ? given : relative(here, file) || file; // as it was typed
 if (!existsSync(file)) quit(`no such file: ${shown} — give the path to your copy`, 2);
 if (!statSync(file).isFile()) quit(`${shown} is not a file — give the path to your copy`, 2);
+pruneCache();
 const broken = await parseError(file, shown);
 if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
 
@@ -70,3 +75,36 @@ const failed = await checkFile({
   ...(exercise?.extra ? { extra: exercise.extra } : {}),
 });
 process.exit(failed ? 1 : 0);
+
+/** Why the runtime asked for cannot run a .ts file here, in a line; undefined if it can. */
+function runtimeProblem(runtime: string): string | undefined {
+  const program = {
+    node: 'node',
+    deno: process.env.KIT_DENO ?? 'deno',
+    bun: process.env.KIT_BUN ?? 'bun',
+  }[runtime];
+  if (!program) return undefined; // js and tsx run on this Node, with the kit's own esbuild or tsx
+  const probe = spawnSync(program, ['--version'], { encoding: 'utf8' });
+  if (probe.error)
+    return `--runtime ${runtime}: '${program}' is not on your PATH — install it, or leave --runtime out (the default runs it on this Node)`;
+  const [major = 0, minor = 0] = (/v(\d+)\.(\d+)/.exec(probe.stdout)?.slice(1) ?? []).map(Number);
+  if (runtime === 'node' && (major < 22 || (major === 22 && minor < 18)))
+    return `--runtime node: this node is ${probe.stdout.trim()}, which cannot run a .ts file itself (22.18 or newer can) — leave --runtime out`;
+  return undefined;
+}
+
+/** The kit's cache keeps a stripped copy and the type errors of every file checked: what has not
+ * been used for a week goes, so that a class's hundreds of checks do not pile up. */
+function pruneCache() {
+  const cache = `${root}node_modules/.cache/sockets-kit/`;
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+  for (const name of existsSync(cache) ? readdirSync(cache) : []) {
+    if (name === 'runtimes') continue;
+    try {
+      if (statSync(`${cache}${name}`).mtimeMs < weekAgo)
+        rmSync(`${cache}${name}`, { recursive: true, force: true });
+    } catch {
+      // another check removed it first
+    }
+  }
+}

@@ -73,11 +73,10 @@ switch (command) {
   case 'hint': {
     const ex = find(id);
     const p = progress();
-    const n = p[ex.id]?.hints ?? 0;
-    console.log(
-      `hint ${Math.min(n + 1, ex.hints.length)} of ${ex.hints.length}: ${ex.hints[Math.min(n, ex.hints.length - 1)]}`,
-    );
-    p[ex.id] = { ...p[ex.id], hints: Math.min(n + 1, ex.hints.length) };
+    const n = Math.min(p[ex.id]?.hints ?? 0, ex.hints.length - 1); // the hints shown so far
+    const last = n === ex.hints.length - 1 ? ' (the last one: the lesson has the rest)' : '';
+    console.log(`hint ${n + 1} of ${ex.hints.length}${last}: ${ex.hints[n]}`);
+    p[ex.id] = { ...p[ex.id], hints: n + 1 };
     save(p);
     break;
   }

@@ -62,7 +62,14 @@ export function starter(ex: Exercise, source = read(`scripts/${ex.script}`)): st
     say(`A hint: npm run exercises -- hint ${ex.id}. Done? npm run exercises -- check ${ex.id}`),
   ].join('\n');
   const head = `// Exercise ${ex.id}, cut from scripts/${ex.script}: lesson ${ex.lesson}. See exercises/README.md.\n`;
-  return `${head}${source.slice(0, r.from)}${todo}\n${source.slice(r.to)}`;
+  const others = (
+    text: string, // the marker lines of the script's other exercises go
+  ) =>
+    text
+      .split('\n')
+      .filter((line) => !MARKER.test(line) || line.includes(` exercise ${ex.id} --`))
+      .join('\n');
+  return `${head}${others(source.slice(0, r.from))}${todo}\n${others(source.slice(r.to))}`;
 }
 
 /** The solution of an exercise with extra behaviour: the current script, its region filled in

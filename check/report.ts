@@ -56,6 +56,11 @@ export async function checkFile(target: Target): Promise<number> {
     }
     while (lines[printed] !== undefined) console.log(lines[printed++]);
   };
+  // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
+  process.stdout.on('error', () => {
+    killAll();
+    process.exit(1);
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killAll(); // every process group the checks started: the student's program and its children
@@ -74,9 +79,15 @@ export async function checkFile(target: Target): Promise<number> {
     console.log(
       `\ntypes: ${shown} has type errors${more} — a warning; the checks above ran anyway`,
     );
-    for (const e of errors.slice(0, 5)) console.log(`  line ${e.line}:${e.column}: ${e.message}`);
+    for (const e of errors.slice(0, 5)) {
+      const [first, ...why] = e.message.split('\n');
+      console.log(`  line ${e.line}:${e.column}: ${first}`);
+      for (const line of why) console.log(`      ${line}`);
+    }
   } else console.log('\ntypes: no errors');
   const failed = results.filter((r) => r.miss).length;
-  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  const skipped = results.filter((r) => r.skipped).length;
+  const notRun = skipped ? ` (${skipped} of them not run: the first check must pass first)` : '';
+  console.log(`\n${results.length - failed} passed, ${failed} failed${notRun}`);
   return failed;
 }

@@ -4,9 +4,14 @@
  * with a type error still runs under tsx, and its behaviour on the wire is what the checks judge.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { root } from '../test/harness.ts';
+
+const require = createRequire(import.meta.url);
+const ts = require('typescript/package.json') as { version: string };
 
 export interface TypeError {
   line: number;
@@ -24,27 +29,47 @@ const OPTIONS = [
   ...['--types', 'node', '--typeRoots', `${root}node_modules/@types`],
 ];
 
-/** Resolve with the type errors in `file` (none: an empty list). */
-export function typeErrors(file: string): Promise<TypeError[]> {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+/**
+ * Resolve with the type errors in `file` (none: an empty list), each with the lines tsc adds to
+ * explain it (up to two). Kept by the file's content in the kit's cache: a second check of the
+ * same file does not wait for tsc again.
+ */
+export async function typeErrors(file: string): Promise<TypeError[]> {
+  const source = readFileSync(file);
+  const key = createHash('sha256')
+    .update(`${ts.version}\0${basename(file)}\0`)
+    .update(source)
+    .digest('hex');
+  const cached = `${root}node_modules/.cache/sockets-kit/types-${key.slice(0, 16)}.json`;
+  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as TypeError[];
+  const errors = await run(file);
+  mkdirSync(dirname(cached), { recursive: true });
+  writeFileSync(cached, JSON.stringify(errors));
+  return errors;
+}
+
+function run(file: string): Promise<TypeError[]> {
+  const tsc = require.resolve('typescript/bin/tsc');
+  const [dir, name] = [dirname(file), basename(file)]; // tsc names files relative to its folder
   return new Promise((resolve) => {
-    const [dir, name] = [dirname(file), basename(file)]; // tsc names files relative to its folder
     execFile(
       process.execPath,
       [tsc, ...OPTIONS, name],
       { cwd: dir, timeout: 60_000 },
-      (_e, stdout) => {
-        const mine = String(stdout)
-          .split('\n')
-          .filter((line) => line.startsWith(`${name}(`)); // not the errors of what it imports
-        const found = mine.map((line) => /\((\d+),(\d+)\): error (TS\d+: .*)$/.exec(line) ?? []);
-        resolve(
-          found.map(([, line, column, message]) => ({
-            line: Number(line),
-            column: Number(column),
-            message: message ?? '',
-          })),
-        );
+      (_e, out) => {
+        const errors: TypeError[] = [];
+        for (const line of String(out).split('\n')) {
+          const m = /^(.*?)\((\d+),(\d+)\): error (TS\d+: .*)$/.exec(line);
+          const last = errors.at(-1);
+          if (m) {
+            if (m[1] === name)
+              errors.push({ line: Number(m[2]), column: Number(m[3]), message: m[4] ?? '' });
+            else errors.push({ line: 0, column: 0, message: '' }); // another file's: dropped below
+          } else if (last?.line && line.startsWith('  ') && last.message.split('\n').length < 3) {
+            last.message += `\n${line.trim()}`; // tsc's explanation, indented under the error
+          }
+        }
+        resolve(errors.filter((e) => e.line > 0));
       },
     );
   });

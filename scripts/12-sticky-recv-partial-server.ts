@@ -39,12 +39,14 @@ async function main() {
 
 /** Python's recv(n): up to n of the bytes already here; waits only if none are; b'' at the end. */
 async function recv(sock: Socket, n: number): Promise<Buffer> {
+  // -- exercise 12-recv --
   while (sock.readableLength === 0 && !sock.readableEnded) {
     sock.read(0); // nothing buffered: ask to be told of new bytes ('readable') or of the end
     await Promise.race([once(sock, 'readable'), once(sock, 'end')]);
   }
   // read(size) gives null unless size bytes are buffered, so never ask for more than there are.
   return sock.read(Math.min(n, sock.readableLength)) ?? Buffer.alloc(0);
+  // -- end of exercise 12-recv --
 }
 
 // ---- plumbing: flags, errors ------------------------------------------------------------------

@@ -79,6 +79,7 @@ export function encode(message: string | Buffer): Buffer {
 
 /** The frame decoder: the messages in a stream of bytes (a socket, any chunks), however cut. */
 export async function* messages(chunks: AsyncIterable<Buffer> | Iterable<Buffer>) {
+  // -- exercise 16-decoder --
   const header = Buffer.alloc(4);
   let body: Buffer | undefined; // the message being filled, once its header is complete
   let filled = 0; // how much of the header, or of the body, has arrived
@@ -103,6 +104,7 @@ export async function* messages(chunks: AsyncIterable<Buffer> | Iterable<Buffer>
     const what = body ? `message: ${filled} of its ${body.length}` : `header: ${filled} of its 4`;
     throw error('ETRUNCATED', `the stream ended inside a ${what} bytes`);
   }
+  // -- end of exercise 16-decoder --
 }
 
 function error(code: string, message: string) {

@@ -29,9 +29,11 @@ async function main() {
 
   if (batch) {
     // --batch: each input line is a message, sent without waiting (for 16 --digest); then answers.
+    // -- exercise 17-batch --
     for await (const line of lines) if (!sk.write(encode(line))) await once(sk, 'drain');
     sk.end();
     for await (const answer of received) console.log(answer.toString('utf8'));
+    // -- end of exercise 17-batch --
     return;
   }
   // --replay: lesson 15's two sends, back to back, now as two frames; their answers come first.
@@ -61,11 +63,13 @@ async function main() {
 
 /** One message as a frame: its byte length as a 4-byte big-endian unsigned number, then its bytes. */
 function encode(message: string): Buffer {
+  // -- exercise 17-encode --
   const [header, body] = [Buffer.alloc(4), Buffer.from(message, 'utf8')];
   const tooLong = `cannot send a ${body.length}-byte message: the limit is ${MAX_MESSAGE}`;
   if (body.length > MAX_MESSAGE) throw error('EMSGSIZE', tooLong);
   header.writeUInt32BE(body.length);
   return Buffer.concat([header, body]);
+  // -- end of exercise 17-encode --
 }
 
 /** The frame decoder, the same as in 16-framed-server.ts: read there how it works. */

@@ -68,10 +68,12 @@ async function listen(at: string): Promise<Server> {
     return listener;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || at.startsWith('\0')) throw err;
+    // -- exercise 18-stale --
     if (!lstatSync(at).isSocket()) throw Object.assign(err as Error, { code: 'ENOTSOCK' });
     if (await answers(at)) throw err; // a live server: in use
     unlinkSync(at); // nobody listens on it: a server died and left it behind
     return listen(at);
+    // -- end of exercise 18-stale --
   }
 }
 

@@ -44,6 +44,7 @@ function arrive(conn: Socket) {
   if (room.size >= maxClients) return void hangUp(c, '! room is full\n');
   room.add(c);
   send(c, '* welcome to the room; what is your nickname?\n');
+  // -- exercise 20-lines --
   let pending: Buffer = Buffer.alloc(0); // the start of a line whose end has not arrived yet
   conn.on('data', (chunk: Buffer) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -55,6 +56,7 @@ function arrive(conn: Socket) {
     }
     if (pending.length > MAX_LINE + 1) hangUp(c, '! line too long\n'); // no end in sight
   });
+  // -- end of exercise 20-lines --
   conn.on('end', () => hangUp(c)).on('close', () => leave(c)); // it is done: what it is owed, FIN
 }
 function hear(c: Client, line: string) {
@@ -64,6 +66,8 @@ function hear(c: Client, line: string) {
   if (!command) return line && broadcast(`<${c.nick}> ${line}\n`, c); // the sender gets no copy
   if (command === '/who') send(c, `* online: ${nicks().join(', ')}\n`);
   else if (command === '/nick') rename(c, arg);
+  // -- exercise 20-msg --
+  // -- end of exercise 20-msg --
   else send(c, `! unknown command ${command}\n`);
 }
 function rename(c: Client, nick: string) {

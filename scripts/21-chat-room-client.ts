@@ -27,12 +27,14 @@ async function main() {
 
   // From the room: print each line whenever it comes, even while a line is being typed.
   let rest = ''; // the start of a line whose end has not arrived yet
+  // -- exercise 21-show --
   sk.setEncoding('utf8'); // a character split across two reads stays whole
   sk.on('data', (text: string) => {
     const lines = (rest + text).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) show(line);
   });
+  // -- end of exercise 21-show --
   sk.on('end', () => {
     if (rest) show(rest); // a last line with no line end: shown, not lost
     exit('(the server closed the connection)', 0, show); // exit() resets the tty

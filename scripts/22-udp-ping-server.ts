@@ -27,12 +27,14 @@ async function main() {
   const random = mulberry32(seed); // the same seed gives the same fates, in the same order
   for await (const [data, from] of on(server, 'message') as AsyncIterable<[Buffer, RemoteInfo]>) {
     const msg = data.subarray(0, 1024); // recvfrom(1024)
+    // -- exercise 22-fate --
     const lost = random() < loss; // two draws for every datagram, lost or not
     const wait = Math.floor(random() * (delay + 1)); // 0 to --delay ms, evenly
     const fate = lost ? 'lost' : wait > 0 ? `delayed ${wait} ms` : 'answered';
     const answer = () => server.send(upper(msg), from.port, from.address); // sendto(msg.upper())
     if (!lost) wait > 0 ? setTimeout(answer, wait) : answer(); // setTimeout(f, 0) waits 1 ms
     console.log(`${at(from)} ${JSON.stringify(msg.toString().slice(0, 40))}: ${fate}`);
+    // -- end of exercise 22-fate --
   }
 }
 

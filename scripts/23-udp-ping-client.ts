@@ -88,11 +88,13 @@ function measured(r: number) {
 function finish(): never {
   const [sent, got, ms] = [pings.size, rtts.length, (n: number) => n.toFixed(2)];
   console.log(`--- ${server || at(host, port)} ping statistics ---`);
+  // -- exercise 23-summary --
   const loss = sent && Math.round((100 * (sent - got)) / sent);
   console.log(`${sent} sent, ${got} received, ${loss}% loss`);
   const avg = ms(rtts.reduce((a, b) => a + b, 0) / got);
   if (got)
     console.log(`rtt min/avg/max = ${ms(Math.min(...rtts))}/${avg}/${ms(Math.max(...rtts))} ms`);
+  // -- end of exercise 23-summary --
   const late = [...pings.values()].filter((p) => p.state === 'late').length;
   const extra = `not counted: ${late} late, ${ignored.duplicate} duplicate, ${ignored.stray} stray`;
   if (late + ignored.duplicate + ignored.stray) console.log(extra);

@@ -55,6 +55,7 @@ async function main() {
     peer ??= from;
     timer ??= setTimeout(gone, giveUp * 1000);
     timer.refresh(); // the sender is still there
+    // -- exercise 24-order --
     const again = type === FIN ? total !== undefined : seq < expected || early.has(seq);
     if (type === FIN && !again) complete(seq);
     if (type === DATA && !again) early.set(seq, data);
@@ -63,6 +64,7 @@ async function main() {
       early.delete(expected++); // in order: the one we waited for, and any that came after it
       written += writeSync(fd, next); // a file, or a pipe that blocks: every byte, in order
     }
+    // -- end of exercise 24-order --
   });
 
   function complete(seq: number) {

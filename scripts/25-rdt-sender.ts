@@ -35,6 +35,7 @@ async function main() {
   const [drops, started] = [new Map<string, number>(), performance.now()]; // dropped, and why
   const drop = (why: string) => drops.set(why, (drops.get(why) ?? 0) + 1);
 
+  // -- exercise 25-timer --
   const transmit = (seq: number) => {
     const again = flight.has(seq); // its timer rang, or 3 sent after it came back first
     clearTimeout(flight.get(seq)?.timer);
@@ -45,6 +46,7 @@ async function main() {
   };
   // When a timer rings, ACKs may be waiting unread: read them first, then send again if still due
   const expire = (seq: number) => setImmediate(() => flight.has(seq) && transmit(seq));
+  // -- end of exercise 25-timer --
   const slide = () => {
     while (base < next && !flight.has(base)) base++; // base: the oldest one not acknowledged
     while (next < Math.min(base + window, total)) transmit(next++); // fill the window

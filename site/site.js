@@ -1,5 +1,5 @@
-// The site's one script: copy buttons, ← and → between lessons, and the diagrams. A classic
-// script, not a module, so that it runs from file:// as well as from a server.
+// The site's one script: copy buttons, the language switch, ← and → between lessons, and the
+// diagrams. A classic script, not a module, so that it runs from file:// as well as from a server.
 
 for (const button of document.querySelectorAll('button[data-copy]')) {
   const label = button.textContent;
@@ -7,16 +7,36 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
     const source = document.getElementById(button.dataset.copy);
     try {
       await navigator.clipboard.writeText(source.textContent);
-      button.textContent = 'Copied';
+      button.textContent = button.dataset.copied;
     } catch {
       // No clipboard here (a page served over plain http, say): select it for Ctrl+C instead.
       getSelection().selectAllChildren(source);
-      button.textContent = 'Selected: press Ctrl+C';
+      button.textContent = button.dataset.selected;
     }
     setTimeout(() => {
       button.textContent = label;
     }, 2000);
   });
+}
+
+// The language chosen on the switch is the one every page opens in from now on (the script at the
+// top of each page goes to it); until a choice is made, the browser's first language decides.
+for (const choice of document.querySelectorAll('a[data-lang]')) {
+  choice.addEventListener('click', () => {
+    try {
+      localStorage.setItem('sockets-kit-lang', choice.dataset.lang);
+    } catch {
+      // No storage (a browser that keeps none for file://): the switch still leads there.
+    }
+  });
+}
+
+// An exercise's TODO, in sight in the starter's panel when the page opens.
+const todo = document.querySelector('#source .marked');
+const panel = todo?.closest('pre');
+if (panel && panel.scrollHeight > panel.clientHeight) {
+  const above = todo.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+  panel.scrollTop = Math.max(0, above - 3 * todo.getBoundingClientRect().height);
 }
 
 addEventListener('keydown', (event) => {
@@ -69,5 +89,14 @@ if (window.mermaid) {
   });
   window.mermaid
     .run({ querySelector: 'pre.mermaid' })
+    .then(() => {
+      // mermaid wraps a label at its spaces, and cuts a longer word with a hyphen. Chinese has no
+      // spaces, and may break between any two characters: there, the hyphen goes.
+      for (const label of document.querySelectorAll('pre.mermaid svg tspan, pre.mermaid svg text'))
+        for (const text of label.childNodes)
+          if (text.nodeType === Node.TEXT_NODE && /\p{Script=Han}-$/u.test(text.data))
+            text.data = text.data.slice(0, -1);
+      document.documentElement.dataset.diagrams = 'drawn';
+    })
     .catch((error) => console.error(`a diagram could not be drawn: ${error?.message ?? error}`));
 }

@@ -22,7 +22,9 @@ test('05 closes first, its side waits in TIME_WAIT, and a restart on the same po
 
   // The side that closed first keeps the connection in TIME_WAIT: the server's, on its own port.
   const timeWait = () =>
-    tcpSockets(s.port).some((x) => x.localPort === s.port && x.state === 'TIME_WAIT');
+    tcpSockets(s.port, { ipv6: false }).some(
+      (x) => x.localPort === s.port && x.state === 'TIME_WAIT',
+    );
   await settled(timeWait);
   t.true(timeWait(), `no TIME_WAIT socket on port ${s.port}`);
 

@@ -458,11 +458,11 @@ const TCP_STATES: Record<string, string> = {
   '0B': 'CLOSING',
 };
 
-/** Every TCP socket on this machine whose local or remote port is `port` (IPv4 and IPv6). */
-export function tcpSockets(port: number): TcpSocket[] {
-  const rows = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
-    readFileSync(file, 'utf8').trim().split('\n').slice(1),
-  );
+/** Every TCP socket on this machine whose local or remote port is `port`: IPv4 and IPv6, or
+ * IPv4 alone (another test's server may hold the same port number on ::1). */
+export function tcpSockets(port: number, { ipv6 = true } = {}): TcpSocket[] {
+  const files = ipv6 ? ['/proc/net/tcp', '/proc/net/tcp6'] : ['/proc/net/tcp'];
+  const rows = files.flatMap((file) => readFileSync(file, 'utf8').trim().split('\n').slice(1));
   return rows
     .map((row) => {
       const [, local = '', remote = '', state = '', queues = ''] = row.trim().split(/\s+/);

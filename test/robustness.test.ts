@@ -56,6 +56,8 @@ type Kind =
   | 'unix-server'
   | 'unix-client'
   | 'tcp-room' // the chat room (20): its own bad clients, see the end
+  | 'http-server' // 27: its bad requests are tried in test/27-28-http.test.ts
+  | 'http-client' // 28: a TCP client whose server must answer in HTTP
   | 'redis-room' // 29: 20's room through Redis; here only what it does before it links to Redis
   | 'tool';
 
@@ -78,6 +80,8 @@ interface Row {
   printsAtEnd?: boolean;
   /** A TCP client: its first line is sent at once, before any answer. */
   firstLine?: string;
+  /** A TCP client's server: what it sends back before it hangs up (default: nothing). */
+  answer?: string;
   /** A client's prompt, or none for a client that types nothing (it sends and ends). */
   prompt?: string;
   /** A chat that notices, while it waits at the keyboard, that its peer hung up: what it says. */
@@ -219,6 +223,12 @@ const rows: Row[] = [
   { script: '24-rdt-receiver.ts', kind: 'tool' },
   { script: '25-rdt-sender.ts', kind: 'udp-client', args: ['--give-up', '0.5'] }, // Deno waits it out
   { script: '26-tcp-vs-udp.ts', kind: 'tool' },
+  { script: '27-http-server.ts', kind: 'http-server' },
+  {
+    script: '28-http-client.ts',
+    kind: 'http-client',
+    answer: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  },
 ];
 
 /** Python's repr() of bytes, as the scripts that print raw bytes show them. */
@@ -244,15 +254,8 @@ function repeat(line: string, times: number) {
 }
 
 const is = (...kinds: Kind[]) => rows.filter((row) => kinds.includes(row.kind));
-const servers = is('tcp-server', 'udp-server', 'tcp-room');
-const sockets = is(
-  'tcp-server',
-  'tcp-client',
-  'udp-server',
-  'udp-client',
-  'tcp-room',
-  'redis-room',
-);
+const servers = is('tcp-server', 'udp-server', 'tcp-room', 'http-server');
+const sockets = [...servers, ...is('tcp-client', 'udp-client', 'http-client', 'redis-room')]; // --host
 const unix = (row: Row) => row.kind === 'unix-server' || row.kind === 'unix-client';
 /** Where a TCP client test's server listens: loopback, or for a UNIX client the test's path. */
 const peer = (t: ExecutionContext, row: Row, onConnection: (socket: Socket) => void) =>
@@ -462,7 +465,7 @@ for (const row of is('tcp-server', 'unix-server')) {
 
 // ---- TCP clients: bad servers ----------------------------------------------------------------
 
-for (const row of is('tcp-client', 'unix-client')) {
+for (const row of is('tcp-client', 'unix-client', 'http-client')) {
   const args = row.args ?? [];
   test(`${row.script} with nothing listening: says to start the server, exit 1`, async (t) => {
     const done = await client(t, row.script, { port: await freePort() }, { args, input: ['hi'] });
@@ -482,7 +485,7 @@ for (const row of is('tcp-client', 'unix-client')) {
       (socket) =>
         socket.on('data', (d) => {
           got += d;
-          socket.end(); // hang up: the client ends cleanly
+          socket.end(row.answer ?? ''); // hang up: the client ends cleanly
         }),
       '::1',
     );

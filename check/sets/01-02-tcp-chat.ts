@@ -4,7 +4,9 @@
  */
 import { freePort } from '../../test/harness.ts';
 import {
+  type Check,
   type CheckSet,
+  type Context,
   connectTo,
   ends,
   exitsWith,
@@ -134,18 +136,23 @@ export const server01: CheckSet = {
   ],
 };
 
-export const client02: CheckSet = {
-  lesson: '02',
-  script: '02-tcp-client.ts',
-  role: 'client',
-  checks: [
+/**
+ * Lesson 02's checks for a client of the lock-step chat, wherever the checker listens for it:
+ * `at` starts the checker's server (TCP here; a socket path for lesson 19's client), `flag` is
+ * how the client is told where (`--port`, `--path`).
+ */
+export function lockStepClient(
+  at: (c: Context) => ReturnType<typeof listen>,
+  flag: string,
+): Check[] {
+  return [
     {
-      name: 'connects to --port and sends the typed line, as typed (no newline)',
+      name: `connects to ${flag} and sends the typed line, as typed (no newline)`,
       section: 'How it works',
       async run(c) {
-        const server = await listen(c);
+        const server = await at(c);
         const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next('--port, and "hello" typed', proc);
+        const peer = await server.next(`${flag}, and "hello" typed`, proc);
         await peer.receives('hello', '"hello" typed');
         if (peer.text() !== 'hello')
           throw new Miss('"hello" typed', 'exactly "hello"', `it sent ${shown(peer.text())}`);
@@ -155,7 +162,7 @@ export const client02: CheckSet = {
       name: "prints the server's answer, then asks for the next line",
       section: 'Transcript',
       async run(c) {
-        const server = await listen(c);
+        const server = await at(c);
         const proc = c.client(server, { input: ['hello'], open: true });
         const peer = await server.next('"hello" typed');
         await peer.receives('hello', '"hello" typed');
@@ -167,7 +174,7 @@ export const client02: CheckSet = {
       name: 'an empty line is not sent: it asks again',
       section: 'Differences from the Python listing',
       async run(c) {
-        const server = await listen(c);
+        const server = await at(c);
         c.client(server, { input: ['', 'x'], open: true });
         const peer = await server.next('an empty line, then "x"');
         await peer.receives('x', 'an empty line, then "x"');
@@ -178,7 +185,7 @@ export const client02: CheckSet = {
       name: 'ends when the server answers bye, exit 0',
       section: 'How it works',
       async run(c) {
-        const server = await listen(c);
+        const server = await at(c);
         const proc = c.client(server, { input: ['hello'], open: true });
         const peer = await server.next('"hello" typed');
         await peer.receives('hello', '"hello" typed');
@@ -190,7 +197,7 @@ export const client02: CheckSet = {
       name: 'a server that closes is noticed: it says so, exit 0',
       section: 'Differences from the Python listing',
       async run(c) {
-        const server = await listen(c);
+        const server = await at(c);
         const proc = c.client(server, { input: ['hello'], open: true });
         const peer = await server.next('"hello" typed');
         await peer.receives('hello', '"hello" typed');
@@ -199,6 +206,15 @@ export const client02: CheckSet = {
         await exitsWith(proc, 0, 'a FIN instead of an answer', 'exit code 0');
       },
     },
+  ];
+}
+
+export const client02: CheckSet = {
+  lesson: '02',
+  script: '02-tcp-client.ts',
+  role: 'client',
+  checks: [
+    ...lockStepClient((c) => listen(c), '--port'),
     {
       name: 'nothing listening: one line that says to start the server, exit 1',
       section: 'Run it',

@@ -133,7 +133,7 @@ export const server05: CheckSet = {
         peer.socket.write('hello');
         await peer.receives('hi', 'hello');
         await peer.closed('hello', 'the server closes the connection first');
-        // The checker's socket answers the FIN with its own: the server's side is in TIME_WAIT.
+        peer.socket.end(); // the checker's FIN, once the server's came: its side is in TIME_WAIT
         await settled(() => inTimeWait(s.port) !== false);
         if (inTimeWait(s.port) === false)
           throw new Miss(

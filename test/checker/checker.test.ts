@@ -9,14 +9,20 @@
  *   npm run test:checker -- --match '*16*'
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import avaTest, { type ExecutionContext } from 'ava';
 import { type Check, type CheckSet, type Result, runSet, type Wrong } from '../../check/checks.ts';
 import { type Exercise, solution, starter } from '../../check/exercises.ts';
 import { exercises, sets, wrongs } from '../../check/sets/index.ts';
 import { typeErrors } from '../../check/typecheck.ts';
-import { read, scriptPath } from '../harness.ts';
+import { limited, read, scriptPath } from '../harness.ts';
+
+/** ava starts every test of a file at once: here that is a hundred check runs, each starting a
+ * few programs. Two a core at a time, so that each gets the machine its waits were made for. */
+const turn = limited(2 * availableParallelism());
+const test = (title: string, body: (t: ExecutionContext) => Promise<unknown>) =>
+  avaTest(title, (t) => turn(() => body(t)));
 
 /** Write `source` as a student's file in a folder removed when the test ends. */
 function asFile(t: ExecutionContext, name: string, source: string) {

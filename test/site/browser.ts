@@ -1,46 +1,58 @@
 /**
  * The site in a real browser: `npm run test:site`, after `npm run site` (not part of `npm test`,
  * which needs no browser). Debian's chromium, driven by playwright-core, opens dist/site/ from the
- * file system, as a classroom without a network would, and every page must load with no console
- * error and no request but for file:// URLs. Each lesson's page must show its script whole, its
- * transcripts and its diagrams drawn, and copy the exact file; ← and → move through the lessons;
- * a narrow or zoomed-in window stacks prose and code. Every page is also looked at as drawn, on a
- * laptop or projector (1280×800) and on a phone (390×844): no line of a preformatted block wraps,
- * no diagram's text is smaller than 0.8 × the body text, nothing is wider than the window, and
- * Chinese text is drawn from a font that has its glyphs, not as boxes. Screenshots go to
- * dist/screenshots/.
+ * file system, as a classroom without a network would, and every page, in English and in Chinese
+ * (dist/site/zh/), must load with no console error and no request but for file:// URLs. Each
+ * lesson's page must show its script whole, its transcripts and its diagrams drawn, its exercises,
+ * and copy the exact file; ← and → move through the lessons; a narrow or zoomed-in window stacks
+ * prose and code. Every page is also looked at as drawn, on a laptop or projector (1280×800) and
+ * on a phone (390×844): no line of a preformatted block wraps, no diagram's text is smaller than
+ * 0.8 × the body text, nothing is wider than the window, and Chinese text is drawn from a font
+ * that has its glyphs, not as boxes. The language switch leads to the same page in the other
+ * language and is remembered; a browser set to Chinese opens the Chinese pages first. Each
+ * exercise's page shows its starter whole, the TODO in sight. Screenshots go to dist/screenshots/.
  *
  * CHROMIUM=/path/to/chrome picks another Chromium than /usr/bin/chromium.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { exercises } from '../../check/sets/index.ts';
+import { type Lang, langs } from '../../site/words.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const site = `${root}dist/site/`;
 const read = (path: string) => readFileSync(isAbsolute(path) ? path : `${root}${path}`, 'utf8');
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** The pages the site must have: every lesson that has its script, in order. */
-const stems = readdirSync(`${root}lessons`)
-  .filter((f) => /^\d\d-.+\.md$/.test(f) && existsSync(`${root}scripts/${f.slice(0, -3)}.ts`))
-  .map((f) => f.slice(0, -3))
-  .sort();
+/** The site's languages: the folder of its pages, of its lessons, and its README. */
+const [english, chinese] = langs as [Lang, Lang];
+const otherOf = (lang: Lang) => (lang === english ? chinese : english);
+
+/** The lesson pages a language must have: every lesson it has that has its script, in order. */
+const stemsOf = (lang: Lang) =>
+  readdirSync(`${root}${lang.lessons}`)
+    .filter((f) => /^\d\d-.+\.md$/.test(f) && existsSync(`${root}scripts/${f.slice(0, -3)}.ts`))
+    .map((f) => f.slice(0, -3))
+    .sort();
+const stems = stemsOf(english);
+const stemsIn = new Map(langs.map((lang) => [lang, stemsOf(lang)]));
+/** The page of a lesson, from a page of `lang`: its own, or the English one while it has none. */
+const lessonHref = (lang: Lang, stem: string) =>
+  stemsIn.get(lang)?.includes(stem)
+    ? `${stem}.html`
+    : stems.includes(stem)
+      ? `${lang === english ? '' : '../'}${stem}.html`
+      : `${lang === english ? '' : '../'}../../scripts/${stem}.ts`;
 const tag = (stem: string, name: string) =>
   new RegExp(`^ \\* @${name}\\s+(.*)$`, 'm').exec(read(`scripts/${stem}.ts`))?.[1];
+const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
 
-const profile = mkdtempSync(join(tmpdir(), 'sockets-kit-chromium-'));
+let chrome: Browser;
+/** The reader whose browser is set to English, with no language chosen on the site. */
 let browser: BrowserContext;
 
 test.before(async () => {
@@ -48,11 +60,18 @@ test.before(async () => {
     throw new Error(`no browser at ${executablePath}: apt-get install chromium, or set CHROMIUM`);
   if (!existsSync(`${site}index.html`)) throw new Error('no dist/site/: run `npm run site` first');
   const built = statSync(`${site}index.html`).mtimeMs;
-  for (const file of stems.flatMap((s) => [`lessons/${s}.md`, `scripts/${s}.ts`, 'README.md'])) {
-    if (statSync(`${root}${file}`).mtimeMs > built)
+  const sources = [
+    ...langs.flatMap((l) => [l.readme, ...stemsOf(l).map((s) => `${l.lessons}/${s}.md`)]),
+    ...stems.map((s) => `scripts/${s}.ts`),
+    ...exercises.map((ex) => `exercises/${ex.id}.ts`),
+    ...readdirSync(`${root}check/sets`).map((f) => `check/sets/${f}`),
+    ...['TEACHING.md', 'site/build.ts', 'site/words.ts', 'site/site.css', 'site/site.js'],
+  ];
+  for (const file of sources) {
+    if (existsSync(`${root}${file}`) && statSync(`${root}${file}`).mtimeMs > built)
       throw new Error(`${file} changed after dist/site/ was built: run \`npm run site\` again`);
   }
-  browser = await chromium.launchPersistentContext(profile, {
+  chrome = await chromium.launch({
     executablePath,
     args: [
       '--no-sandbox',
@@ -63,21 +82,33 @@ test.before(async () => {
       '--headless',
     ],
   });
-  browser.setDefaultTimeout(10_000);
-  // tsx names every function it compiles with a `__name(fn, "fn")` call; a function passed to
-  // page.evaluate runs in the page, which must have that helper too.
-  await browser.addInitScript('globalThis.__name = (fn) => fn;');
+  browser = await reader('en-US');
   await browser.grantPermissions(['clipboard-read', 'clipboard-write']);
 });
 
 test.after.always(async () => {
-  await browser?.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chrome?.close();
 });
 
+/** A new reader, with nothing stored: a browser context whose first language is `locale`. */
+async function reader(locale: string): Promise<BrowserContext> {
+  const context = await chrome.newContext({ locale });
+  context.setDefaultTimeout(10_000);
+  // tsx names every function it compiles with a `__name(fn, "fn")` call; a function passed to
+  // page.evaluate runs in the page, which must have that helper too.
+  await context.addInitScript('globalThis.__name = (fn) => fn;');
+  return context;
+}
+
+/** The file:// URL of a page of dist/site/, and its #fragment. */
+const fileUrl = (file: string) => {
+  const [path = '', hash] = file.split('#');
+  return `${pathToFileURL(`${site}${path}`).href}${hash === undefined ? '' : `#${hash}`}`;
+};
+
 /** Open a page of dist/site/ from the file system, recording its errors and every request. */
-async function open(t: ExecutionContext, file: string) {
-  const page = await browser.newPage();
+async function open(t: ExecutionContext, file: string, context = browser) {
+  const page = await context.newPage();
   t.teardown(() => page.close());
   const errors: string[] = [];
   const requests: string[] = [];
@@ -86,7 +117,7 @@ async function open(t: ExecutionContext, file: string) {
   page.on('request', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(pathToFileURL(`${site}${file}`).href);
+  await page.goto(fileUrl(file));
   return { page, errors, requests };
 }
 
@@ -107,110 +138,307 @@ async function linksLead(t: ExecutionContext, page: Page) {
     const { hash } = new URL(href);
     const file = fileURLToPath(href);
     if (!existsSync(file)) return true;
-    return hash !== '' && file.endsWith('.html') && !read(file).includes(`id="${hash.slice(1)}"`);
+    const id = decodeURIComponent(hash.slice(1));
+    return hash !== '' && file.endsWith('.html') && !read(file).includes(`id="${id}"`);
   });
   t.deepEqual(broken, []);
 }
 
-test.serial(
-  "index.html lists every lesson: the tutorial's (00–15), then the kit's own",
-  async (t) => {
-    const { page, errors, requests } = await open(t, 'index.html');
-    const groups = await page.$$eval('section.group', (sections) =>
-      sections.map((s) =>
-        [...s.querySelectorAll('tbody td:nth-child(2) a')].map((a) => a.getAttribute('href')),
-      ),
+/** The checks every page gets: no error, nothing from the network, its links, and as drawn. */
+async function sound(t: ExecutionContext, opened: Awaited<ReturnType<typeof open>>, cjk = false) {
+  const { page, errors, requests } = opened;
+  await linksLead(t, page);
+  t.deepEqual(errors, []);
+  offline(t, requests);
+  const drawn = await unreadableCjk(page);
+  if (cjk) t.true(drawn.checked > 0, 'its Chinese text was found and looked at');
+  t.deepEqual(drawn.boxes, [], 'Chinese text drawn as boxes: install fonts-noto-cjk');
+  t.deepEqual(await looksWrong(page), noFaults);
+}
+
+/**
+ * The pages are looked at a few at a time, one a core: most of a page's time goes to loading and
+ * drawing it (mermaid's bundle is parsed anew on every page with a diagram), which runs in the
+ * browser's own processes while the test waits. A test of one page takes its turn here; the tests
+ * of several pages, or of one reader's stored choice, are serial and run before them, alone.
+ */
+const pageTest = (title: string, check: (t: ExecutionContext) => Promise<unknown>) =>
+  test(title, async (t) => {
+    await turn();
+    t.teardown(release);
+    await check(t);
+  });
+let running = 0;
+const waiting: (() => void)[] = [];
+const turn = () =>
+  running < availableParallelism()
+    ? Promise.resolve(void running++)
+    : new Promise<void>((resolve) => waiting.push(resolve));
+const release = () => {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+};
+
+/** What a copy button puts on the clipboard, which every page shares: one page at a time. */
+let clipboard = Promise.resolve('');
+function copied(page: Page, button: string, word: string): Promise<string> {
+  clipboard = clipboard
+    .catch(() => '')
+    .then(async () => {
+      await page.click(button);
+      await page.waitForSelector(`${button}:text("${word}")`);
+      return page.evaluate(() => navigator.clipboard.readText());
+    });
+  return clipboard;
+}
+
+/** Where the language switch leads: the page's twin in the other language. */
+const switchTo = (page: Page) =>
+  page.$$eval('nav.langs a[data-lang]', (as) => as.map((a) => a.getAttribute('href')));
+
+for (const lang of langs) {
+  const { dir } = lang;
+  const up = lang === english ? '' : '../';
+  const there = lang === english ? 'zh/' : '../';
+  const stemsHere = stemsIn.get(lang) ?? [];
+
+  pageTest(
+    `${dir}index.html lists every lesson: the tutorial's (00–15), then the kit's own`,
+    async (t) => {
+      const opened = await open(t, `${dir}index.html`);
+      const { page } = opened;
+      t.is(page.url(), fileUrl(`${dir}index.html`), 'not sent elsewhere');
+      const groups = await page.$$eval('section.group', (sections) =>
+        sections.map((s) =>
+          [...s.querySelectorAll('tbody td:nth-child(2) a')].map((a) => a.getAttribute('href')),
+        ),
+      );
+      const href = (s: string) => lessonHref(lang, s);
+      t.deepEqual(groups, [
+        stems.filter((s) => s < '16').map(href),
+        stems.filter((s) => s >= '16').map(href),
+      ]);
+      const more = await page.$$eval('section.more a', (as) =>
+        as.map((a) => a.getAttribute('href')),
+      );
+      t.deepEqual(more, [
+        'exercises.html',
+        `${up}teaching.html`,
+        ...(lang === chinese && existsSync(`${root}lessons/zh/GLOSSARY.md`)
+          ? ['glossary.html']
+          : []),
+      ]);
+      t.deepEqual(await switchTo(page), [`${there}index.html`]);
+      await sound(t, opened, lang === chinese);
+    },
+  );
+
+  for (const [i, stem] of stemsHere.entries()) {
+    pageTest(
+      `${dir}${stem}.html: its script, transcripts, diagrams, exercises, copy button and links`,
+      async (t) => {
+        const opened = await open(t, `${dir}${stem}.html`);
+        const { page, errors } = opened;
+        const lesson = read(`${lang.lessons}/${stem}.md`);
+        const script = read(`scripts/${stem}.ts`);
+
+        const diagrams = lesson.match(/^```mermaid$/gm)?.length ?? 0;
+        const drawn = () => page.locator('pre.mermaid svg').count();
+        // site.js marks the page once every diagram is drawn and its labels are set right.
+        await page
+          .waitForFunction(
+            (n) =>
+              n === 0 ||
+              (document.querySelectorAll('pre.mermaid svg').length === n &&
+                document.documentElement.dataset.diagrams === 'drawn'),
+            diagrams,
+          )
+          .catch(() => undefined);
+        t.is(await drawn(), diagrams, `diagrams drawn as SVG (errors: ${errors.join('; ')})`);
+        const unparsed = await page.locator('pre.mermaid [aria-roledescription="error"]').count();
+        t.is(unparsed, 0, `diagrams mermaid could not parse (${errors.join('; ')})`);
+        // Chinese has no spaces: a label cut between two of its characters gets no hyphen.
+        const cut = await page.$$eval('pre.mermaid svg tspan, pre.mermaid svg text', (labels) =>
+          labels.flatMap((l) =>
+            /\p{Script=Han}-$/u.test(l.textContent ?? '') ? [l.textContent] : [],
+          ),
+        );
+        t.deepEqual(cut, [], 'diagram labels hyphenated between Chinese characters');
+
+        t.is(await page.locator('#source').textContent(), script, 'the script, whole');
+        const transcripts = [...lesson.matchAll(/^```console\n([\s\S]*?)\n```$/gm)].map(
+          (m) => m[1] ?? '',
+        );
+        t.true(transcripts.length > 0);
+        t.deepEqual(await page.locator('.terminal pre').allTextContents(), transcripts);
+
+        const copy = (button: string) => copied(page, button, lang.w.copied);
+        t.is(await copy('button[data-copy="source"]'), script, 'the exact file');
+        t.is(
+          await copy('button[data-copy="run"]'),
+          tag(stem, 'run') ?? `npx tsx scripts/${stem}.ts`,
+        );
+
+        const partners = (tag(stem, 'pair') ?? '').split(/\s+/).filter(Boolean);
+        const pairLinks = await page.$$eval('.code-head a.pair', (as) =>
+          as.map((a) => a.getAttribute('href')),
+        );
+        // A partner whose lesson is still to be written is linked as its script.
+        t.deepEqual(
+          pairLinks,
+          partners.map((p) => lessonHref(lang, p.replace(/\.ts$/, ''))),
+        );
+        const rel = (name: string) =>
+          page.evaluate(
+            (r) => document.querySelector(`link[rel="${r}"]`)?.getAttribute('href'),
+            name,
+          );
+        t.is(await rel('prev'), i === 0 ? 'index.html' : `${stemsHere[i - 1]}.html`);
+        t.is(await rel('next'), stemsHere[i + 1] && `${stemsHere[i + 1]}.html`);
+        const twin = stemsIn.get(otherOf(lang))?.includes(stem) ? `${stem}.html` : 'index.html';
+        t.deepEqual(await switchTo(page), [`${there}${twin}`]);
+        const listed = await page.$$eval('.exercises li a', (as) =>
+          as.map((a) => a.getAttribute('href')),
+        );
+        t.deepEqual(
+          listed,
+          exercisesOf(stem).map((ex) => `exercise-${ex.id}.html`),
+        );
+        await sound(t, opened, lang === chinese || CJK.test(lesson + script));
+      },
     );
-    const html = (s: string) => `${s}.html`;
-    t.deepEqual(groups, [
-      stems.filter((s) => s < '16').map(html),
-      stems.filter((s) => s >= '16').map(html),
-    ]);
-    await linksLead(t, page);
-    t.deepEqual(errors, []);
-    offline(t, requests);
-    t.deepEqual((await unreadableCjk(page)).boxes, [], 'Chinese text drawn as boxes');
-    t.deepEqual(await looksWrong(page), noFaults);
+  }
+
+  pageTest(`${dir}exercises.html lists every exercise, and how to do one`, async (t) => {
+    const opened = await open(t, `${dir}exercises.html`);
+    const { page } = opened;
+    const rows = await page.$$eval('tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('a')].map((a) => a.getAttribute('href'))),
+    );
+    t.deepEqual(
+      rows,
+      exercises.map((ex) => [
+        `exercise-${ex.id}.html`,
+        lessonHref(lang, ex.script.replace(/\.ts$/, '')),
+      ]),
+    );
+    const first = exercises[0]?.id ?? '';
+    t.regex((await page.locator('pre').first().textContent()) ?? '', new RegExp(`check ${first}`));
+    t.deepEqual(await switchTo(page), [`${there}exercises.html`]);
+    await sound(t, opened, lang === chinese);
+  });
+
+  for (const ex of exercises) {
+    pageTest(
+      `${dir}exercise-${ex.id}.html: the task, its hints, the starter whole, its TODO in sight`,
+      async (t) => {
+        const opened = await open(t, `${dir}exercise-${ex.id}.html`);
+        const { page } = opened;
+        const starter = read(`exercises/${ex.id}.ts`);
+        t.is(await page.locator('#source').textContent(), starter, 'the starter, whole');
+        // The TODO is marked, and in sight in the panel beside the task as the page opens.
+        const marked = page.locator('#source .line.marked');
+        t.regex(
+          (await marked.allTextContents()).join('\n'),
+          new RegExp(`TODO \\(exercise ${ex.id}\\)`),
+        );
+        const todo = await marked.nth(1).boundingBox();
+        const panel = await page.locator('#code pre').boundingBox();
+        t.true(
+          !!todo && !!panel && todo.y >= panel.y && todo.y + todo.height <= panel.y + panel.height,
+          'the TODO in sight',
+        );
+        const hints = page.locator('details.hint');
+        t.is(await hints.count(), ex.hints.length);
+        t.false(
+          await hints.first().evaluate((d) => (d as HTMLDetailsElement).open),
+          'hints hidden',
+        );
+        t.regex((await page.locator('.prose').textContent()) ?? '', new RegExp(`check ${ex.id}`));
+        const file = await copied(page, 'button[data-copy="source"]', lang.w.copied);
+        t.is(file, starter, 'the exact file');
+        t.is(await page.locator('#run').textContent(), `npm run exercises -- check ${ex.id}`);
+        t.deepEqual(await switchTo(page), [`${there}exercise-${ex.id}.html`]);
+        await sound(t, opened, lang === chinese);
+      },
+    );
+  }
+}
+
+for (const [file, from, cjk] of [
+  ['teaching.html', 'TEACHING.md', false],
+  ['zh/glossary.html', 'lessons/zh/GLOSSARY.md', true],
+] as const) {
+  pageTest(`${file}: ${from} as a page`, async (t) => {
+    if (!existsSync(`${root}${from}`)) return t.false(existsSync(`${site}${file}`));
+    const opened = await open(t, file);
+    const heading = /^# (.*)$/m.exec(read(from))?.[1] ?? '';
+    t.is(await opened.page.locator('h1').first().textContent(), heading);
+    await sound(t, opened, cjk);
+  });
+}
+
+test.serial(
+  'the language switch leads to the same lesson, both ways, and is remembered',
+  async (t) => {
+    const context = await reader('en-US');
+    t.teardown(() => context.close());
+    const page = (await open(t, `${stems[16]}.html`, context)).page;
+    const at = (file: string) =>
+      page.waitForURL((url) => url.href === fileUrl(file)).then(() => t.pass());
+    await page.click('nav.langs a[data-lang="zh"]');
+    await at(`zh/${stems[16]}.html`);
+    await page.goto(fileUrl(`index.html`));
+    await at('zh/index.html'); // the choice, remembered
+    await page.goto(fileUrl(`${stems[3]}.html#code`));
+    await at(`zh/${stems[3]}.html#code`);
+    await page.click('nav.langs a[data-lang="en"]');
+    await at(`${stems[3]}.html`);
+    await page.goto(fileUrl(`zh/${stems[16]}.html`));
+    await at(`${stems[16]}.html`); // English, remembered
   },
 );
 
-for (const [i, stem] of stems.entries()) {
-  test.serial(
-    `${stem}.html: its script, transcripts, diagrams, copy button and links`,
-    async (t) => {
-      const { page, errors, requests } = await open(t, `${stem}.html`);
-      const lesson = read(`lessons/${stem}.md`);
-      const script = read(`scripts/${stem}.ts`);
+test.serial(
+  'a browser set to Chinese opens the Chinese pages; any other stays where it is sent',
+  async (t) => {
+    const zh = await reader('zh-CN');
+    t.teardown(() => zh.close());
+    const opened = await open(t, 'index.html', zh);
+    await opened.page.waitForURL((url) => url.pathname.endsWith('/zh/index.html'));
+    t.is(await opened.page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    await opened.page.goto(fileUrl(`${stems[1]}.html`));
+    await opened.page.waitForURL((url) => url.pathname.endsWith(`/zh/${stems[1]}.html`));
+    // Left before it had loaded, the English page's own requests were cut short: no error of its.
+    t.deepEqual(
+      opened.errors.filter((e) => !e.endsWith('net::ERR_ABORTED')),
+      [],
+    );
+    offline(t, opened.requests);
+    // An English-speaking browser given a Chinese page keeps it.
+    const { page } = await open(t, `zh/${stems[1]}.html`);
+    t.is(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    t.true(page.url().endsWith(`/zh/${stems[1]}.html`));
+  },
+);
 
-      const diagrams = lesson.match(/^```mermaid$/gm)?.length ?? 0;
-      const drawn = () => page.locator('pre.mermaid svg').count();
-      await page
-        .waitForFunction((n) => document.querySelectorAll('pre.mermaid svg').length === n, diagrams)
-        .catch(() => undefined);
-      t.is(await drawn(), diagrams, `diagrams drawn as SVG (errors: ${errors.join('; ')})`);
-      const unparsed = await page.locator('pre.mermaid [aria-roledescription="error"]').count();
-      t.is(unparsed, 0, `diagrams mermaid could not parse (${errors.join('; ')})`);
-
-      t.is(await page.locator('#source').textContent(), script, 'the script, whole');
-      const transcripts = [...lesson.matchAll(/^```console\n([\s\S]*?)\n```$/gm)].map(
-        (m) => m[1] ?? '',
-      );
-      t.true(transcripts.length > 0);
-      t.deepEqual(await page.locator('.terminal pre').allTextContents(), transcripts);
-
-      const copy = async (button: string) => {
-        await page.click(button);
-        await page.waitForSelector(`${button}:text("Copied")`);
-        return page.evaluate(() => navigator.clipboard.readText());
-      };
-      t.is(await copy('button[data-copy="source"]'), script, 'the exact file');
-      t.is(await copy('button[data-copy="run"]'), tag(stem, 'run') ?? `npx tsx scripts/${stem}.ts`);
-
-      const partners = (tag(stem, 'pair') ?? '').split(/\s+/).filter(Boolean);
-      const pairLinks = await page.$$eval('.code-head a.pair', (as) =>
-        as.map((a) => a.getAttribute('href')),
-      );
-      // A partner whose lesson is still to be written is linked as its script.
-      const stemOf = (p: string) => p.replace(/\.ts$/, '');
-      t.deepEqual(
-        pairLinks,
-        partners.map((p) =>
-          stems.includes(stemOf(p)) ? `${stemOf(p)}.html` : `../../scripts/${p}`,
-        ),
-      );
-      const rel = (name: string) =>
-        page.evaluate(
-          (r) => document.querySelector(`link[rel="${r}"]`)?.getAttribute('href'),
-          name,
-        );
-      t.is(await rel('prev'), i === 0 ? 'index.html' : `${stems[i - 1]}.html`);
-      t.is(await rel('next'), stems[i + 1] && `${stems[i + 1]}.html`);
-      await linksLead(t, page);
-
-      t.deepEqual(errors, []);
-      offline(t, requests);
-
-      const cjk = await unreadableCjk(page);
-      if (CJK.test(lesson + script))
-        t.true(cjk.checked > 0, 'its Chinese text was found and looked at');
-      t.deepEqual(cjk.boxes, [], 'Chinese text drawn as boxes: install fonts-noto-cjk');
-      t.deepEqual(await looksWrong(page), noFaults);
-    },
-  );
+for (const lang of langs) {
+  test.serial(`← and → move through the lessons (${lang.name})`, async (t) => {
+    const { dir } = lang;
+    const here = stemsIn.get(lang) ?? [];
+    const { page } = await open(t, `${dir}index.html`);
+    const press = async (key: string, file: string) => {
+      await page.keyboard.press(key);
+      await page.waitForURL((url) => url.href === fileUrl(`${dir}${file}`));
+      t.pass();
+    };
+    await press('ArrowRight', `${here[0]}.html`);
+    await press('ArrowRight', `${here[1]}.html`);
+    await press('ArrowLeft', `${here[0]}.html`);
+    await press('ArrowLeft', 'index.html');
+  });
 }
-
-test.serial('← and → move through the lessons', async (t) => {
-  const { page } = await open(t, 'index.html');
-  const press = async (key: string, file: string) => {
-    await page.keyboard.press(key);
-    await page.waitForURL((url) => url.pathname.endsWith(`/${file}`));
-    t.pass();
-  };
-  await press('ArrowRight', `${stems[0]}.html`);
-  await press('ArrowRight', `${stems[1]}.html`);
-  await press('ArrowLeft', `${stems[0]}.html`);
-  await press('ArrowLeft', 'index.html');
-});
 
 test.serial('prose beside code on a wide window; stacked when narrow or zoomed in', async (t) => {
   const { page } = await open(t, `${stems[1]}.html`);
