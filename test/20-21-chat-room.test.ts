@@ -1,97 +1,29 @@
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
   client,
   dial,
-  type Proc,
   pause,
   peerServer,
-  read,
   type Server,
   server,
   start,
   until,
   waitFor,
 } from './harness.ts';
+import { roomNc, roomTerminal, sceneBlocks, type Terminal } from './room-cases.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SERVER = '20-chat-room-server.ts';
 const CLIENT = '21-chat-room-client.ts';
+const room21 = (t: ExecutionContext, s: Server, name: string) => roomTerminal(t, s, name, CLIENT);
 
 test('lesson 20 transcript: one client after another, the room tells the server who came', (t) =>
   checkTranscript(t, '20-chat-room-server'));
 
 test('lesson 21 transcript: a client fed by a pipe, as the lesson runs it', (t) =>
   checkTranscript(t, '21-chat-room-client'));
-
-// ---- a terminal played by the test: what its screen shows, typed lines included -------------
-
-interface Terminal {
-  /** What the screen shows: the lines received and, where they were typed, the typed lines. */
-  screen: () => string;
-  type: (line: string) => void;
-  sees: (text: string) => Promise<void>;
-}
-
-/**
- * 21 in a terminal: its output, with each typed line put back where a terminal shows it, after
- * the prompt `> ` (21 prints no prompt into a pipe; tmux shows it: see lesson 21).
- */
-function room21(t: ExecutionContext, s: Server, name: string): Terminal & { proc: Proc } {
-  const proc = client(t, CLIENT, s);
-  let out = '';
-  const typed: [number, string][] = [];
-  proc.stdout.on('data', (chunk: Buffer) => {
-    out += chunk;
-  });
-  const screen = () => {
-    let shown = '';
-    let from = 0;
-    for (const [at, line] of typed)
-      [shown, from] = [`${shown}${out.slice(from, at)}> ${line}\n`, at];
-    return shown + out.slice(from);
-  };
-  return {
-    proc,
-    screen,
-    type: (line) => {
-      typed.push([out.length, line]);
-      proc.stdin.write(`${line}\n`);
-    },
-    sees: (text) => until(() => out, text, name),
-  };
-}
-
-/** nc in a terminal: a raw socket; the terminal echoes what is typed, and \r\n like telnet. */
-async function roomNc(t: ExecutionContext, s: Server): Promise<Terminal & { socket: Socket }> {
-  const socket = (await dial(t, s)).setEncoding('utf8');
-  let screen = '';
-  socket.on('data', (text: string) => {
-    screen += text;
-  });
-  return {
-    socket,
-    screen: () => screen,
-    type: (line) => {
-      screen += `${line}\n`;
-      socket.write(`${line}\r\n`);
-    },
-    sees: (text) => until(() => screen, text, 'nc'),
-  };
-}
-
-/** The ```text blocks of lesson 20's "A room, three terminals" part, by their first line. */
-function roomBlocks() {
-  const part = /^### A room, three terminals\n([\s\S]*?)(?=^##)/m.exec(
-    read('lessons/20-chat-room-server.md'),
-  );
-  const blocks = [...(part?.[1] ?? '').matchAll(/^```text\n([\s\S]*?)^```$/gm)].map(([, b]) => b);
-  return new Map(
-    blocks.map((b = '') => [b.split('\n')[0], b.split('\n').slice(1).join('\n').trimEnd()]),
-  );
-}
 
 test('three at once (two 21s, one nc): joins, messages, renames and leaves in one order; lesson 20 shows them', async (t) => {
   const s = await server(t, SERVER);
@@ -131,7 +63,7 @@ test('three at once (two 21s, one nc): joins, messages, renames and leaves in on
   t.is(room.signal, 'SIGINT');
   t.is(room.stderr, '');
 
-  const lesson = roomBlocks();
+  const lesson = sceneBlocks('20-chat-room-server', 'A room, three terminals');
   const serverScreen = `${room.stdout.slice(0, beforeCtrlC)}^C${room.stdout.slice(beforeCtrlC)}`
     .replace(`127.0.0.1:${s.port}\n`, '127.0.0.1:8090\n')
     .replaceAll(/from 127\.0\.0\.1:\d+/g, 'from 127.0.0.1:<port>');

@@ -19,6 +19,10 @@ const SECTIONS = [
 const ALLOWED_IMPORTS: string[] = [];
 const MAX_LINES = 100;
 const MAX_LINES_WITH_REASON = 150;
+/** Past 150, each by a decision of its own. 29 is lesson 20's room with its rules unchanged (150
+ * lines in 20) and a Redis client beside it: cutting the room would change the wire contract that
+ * 29 keeps (issue 22). */
+const LONGER: Record<string, number> = { '29-chat-room-redis': 260 };
 
 const stems = (dir: string, ext: string) =>
   readdirSync(`${root}${dir}`)
@@ -27,9 +31,13 @@ const stems = (dir: string, ext: string) =>
     .sort();
 const scripts = stems('scripts', '.ts');
 const lessons = stems('lessons', '.md');
-const tests = readdirSync(`${root}test`)
-  .filter((f) => f.endsWith('.test.ts'))
-  .map((f) => read(`test/${f}`))
+// test/redis/ holds what needs a redis-server (npm run test:redis): lesson 29's transcript.
+const tests = ['test', 'test/redis']
+  .flatMap((dir) =>
+    readdirSync(`${root}${dir}`)
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => read(`${dir}/${f}`)),
+  )
   .join('\n');
 
 type Header = Partial<Record<(typeof TAGS)[number], string>> & { description: string };
@@ -109,7 +117,7 @@ test('pairs name each other both ways', (t) => {
 test('scripts are small, self-contained and import only node: built-ins', (t) => {
   for (const stem of scripts) {
     const source = read(`scripts/${stem}.ts`);
-    const max = headers.get(stem)?.long ? MAX_LINES_WITH_REASON : MAX_LINES;
+    const max = LONGER[stem] ?? (headers.get(stem)?.long ? MAX_LINES_WITH_REASON : MAX_LINES);
     // The marker lines of an exercise (check/exercises.ts) are not the script's: not counted.
     const count = source
       .trimEnd()

@@ -8,13 +8,17 @@
  *
  * A server must get as far as `listening on` (so its main part ran, not only its flags) and end
  * quietly on Ctrl+C; any other script must print a usage line that names the copy as started.
+ * Lesson 29 listens, then links to Redis: here, with no Redis, it must get as far as saying so
+ * (test/redis/29.test.ts runs a copy with one, to its `listening on`).
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import {
+  failsWithOneLine,
   firstLine,
+  freePort,
   RUNNER,
   root,
   scriptPath,
@@ -36,7 +40,11 @@ for (const [name, runner] of cases) {
     const copy = join(folder, name);
     copyFileSync(scriptPath(name), copy);
     const options = { cwd: folder, runner };
-    if (/^\s*console\.log\(`listening on /m.test(readFileSync(copy, 'utf8'))) {
+    if (name.includes('-redis')) {
+      const args = ['--port', '0', '--redis', `127.0.0.1:${await freePort()}`];
+      const done = await start(t, copy, { ...options, args });
+      failsWithOneLine(t, done, /^nothing is listening on 127\.0\.0\.1:\d+ — start redis-server/);
+    } else if (/^\s*console\.log\(`listening on /m.test(readFileSync(copy, 'utf8'))) {
       const args = takesPath(name) ? ['--path', socketPath(t)] : ['--port', '0'];
       const proc = start(t, copy, { ...options, args });
       t.regex(await firstLine(proc), /^listening on /);

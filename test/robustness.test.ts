@@ -7,7 +7,7 @@
  * (0 clean end, 1 failure, 2 usage; a signal ends the process quietly), no stack trace, no hang
  * (every process has a time limit), and a server meant to keep serving still answers afterwards.
  */
-import { on, once } from 'node:events';
+import { on } from 'node:events';
 import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -39,6 +39,7 @@ import {
   usagePrefix,
   waitFor,
 } from './harness.ts';
+import { roomMatrix } from './room-cases.ts';
 
 /** At most 6 cases a core at a time (12 on two cores): see `limited` in the harness. More only
  * queue for the cores and make every process, this file's and the others', answer later. */
@@ -57,6 +58,7 @@ type Kind =
   | 'tcp-room' // the chat room (20): its own bad clients, see the end
   | 'http-server' // 27: its bad requests are tried in test/27-28-http.test.ts
   | 'http-client' // 28: a TCP client whose server must answer in HTTP
+  | 'redis-room' // 29: 20's room through Redis; here only what it does before it links to Redis
   | 'tool';
 
 interface Row {
@@ -215,6 +217,7 @@ const rows: Row[] = [
   },
   { script: '20-chat-room-server.ts', kind: 'tcp-room' },
   { script: '21-chat-room-client.ts', kind: 'tcp-client', firstLine: 'ann' }, // no prompt in a pipe
+  { script: '29-chat-room-redis.ts', kind: 'redis-room' }, // the rest: test/redis/29.test.ts
   // A UDP server that takes no requests, and whose stdout may be the file: its bad datagrams,
   // ports and hosts are tried in test/24-25-rdt.test.ts. Here, its flags.
   { script: '24-rdt-receiver.ts', kind: 'tool' },
@@ -252,7 +255,7 @@ function repeat(line: string, times: number) {
 
 const is = (...kinds: Kind[]) => rows.filter((row) => kinds.includes(row.kind));
 const servers = is('tcp-server', 'udp-server', 'tcp-room', 'http-server');
-const sockets = [...servers, ...is('tcp-client', 'udp-client', 'http-client')]; // --host
+const sockets = [...servers, ...is('tcp-client', 'udp-client', 'http-client', 'redis-room')]; // --host
 const unix = (row: Row) => row.kind === 'unix-server' || row.kind === 'unix-client';
 /** Where a TCP client test's server listens: loopback, or for a UNIX client the test's path. */
 const peer = (t: ExecutionContext, row: Row, onConnection: (socket: Socket) => void) =>
@@ -291,7 +294,8 @@ for (const row of sockets) {
 
 // ---- servers ---------------------------------------------------------------------------------
 
-for (const row of servers) {
+// 29 listens before it links to Redis: a port in use or a bad --host is found with no Redis.
+for (const row of [...servers, ...is('redis-room')]) {
   test(`${row.script} on a port in use: says so, exit 1`, async (t) => {
     const port = await occupiedPort(t, row.kind === 'udp-server' ? 'udp' : 'tcp');
     const done = await start(t, row.script, { args: ['--port', String(port)], input: [] });
@@ -682,154 +686,7 @@ for (const row of is('unix-client')) {
 }
 
 // ---- the chat room (20): a bad client, a watcher already in the room, then a good client -------
+// The cases live in room-cases.ts: lesson 29's room, a copy of 20's rules, runs them too (with a
+// Redis of its own, in npm run test:redis).
 
-/** A room client played by the test (like nc): what it has received, and a wait for more. */
-async function roomClient(t: ExecutionContext, s: Server, nick?: string, host?: string) {
-  const socket = (await dial(t, s, host)).setEncoding('utf8');
-  let got = '';
-  socket.on('data', (text: string) => {
-    got += text;
-  });
-  const sees = (text: string | RegExp) => until(() => got, text, nick ?? 'a room client');
-  if (nick) socket.write(`${nick}\n`);
-  if (nick) await sees(`* you are ${nick};`);
-  return { socket, got: () => got, sees };
-}
-
-const nickname = /^! a nickname is 1 to 16 letters, digits, _ or -$/m;
-/** The bad client sends its pieces 20 ms apart (null: a reset; false: a FIN and, at once, a
- * reset; '<joined>': wait until the watcher is told it joined); then what it and the watcher get. */
-const roomCases: {
-  what: string;
-  sends: (string | Buffer | false | null)[];
-  gets?: RegExp;
-  others?: string;
-  never?: string;
-}[] = [
-  {
-    what: 'invalid UTF-8 in a message',
-    sends: ['ann\n', Buffer.from([0x68, 0xff, 0xfe, 0x69, 10])],
-    others: '<ann> h\uFFFD\uFFFDi\n',
-  },
-  {
-    what: 'a nickname of invalid UTF-8',
-    sends: [Buffer.from([0xff, 10]), 'ann\n'],
-    gets: nickname,
-    others: '* ann joined\n',
-  },
-  {
-    what: 'a nickname with a control character',
-    sends: ['an\x07n\n', 'ann\n'],
-    gets: nickname,
-    others: '* ann joined\n',
-  },
-  {
-    what: 'a nickname with a right-to-left override',
-    sends: ['ann\u202e\n', 'ann\n'],
-    gets: nickname,
-    others: '* ann joined\n',
-  },
-  {
-    what: 'a line over 1024 bytes',
-    sends: ['ann\n', `${'x'.repeat(1025)}\n`],
-    gets: /^! line too long\n$/m,
-    others: '* ann left\n',
-  },
-  {
-    what: 'a line of 1024 bytes, then \\r\\n',
-    sends: ['ann\n', `${'x'.repeat(1024)}\r\n`],
-    others: `<ann> ${'x'.repeat(1024)}\n`,
-  },
-  {
-    what: 'a line with no end, past the limit',
-    sends: ['ann\n', 'x'.repeat(4000)],
-    gets: /^! line too long\n$/m,
-    others: '* ann left\n',
-  },
-  {
-    what: 'a reset in the middle of a line',
-    sends: ['ann\n', '<joined>', 'half a li', null],
-    others: '* ann left\n',
-    never: 'half',
-  },
-  {
-    what: 'a client that sends, closes, and resets before it reads its answers',
-    sends: ['ann\n/who\n', '<joined>', false],
-    others: '* ann left\n',
-  },
-  {
-    what: 'a line split across many reads',
-    sends: [
-      'a',
-      'nn\n',
-      'he',
-      'llo, ',
-      Buffer.from('你好').subarray(0, 4),
-      Buffer.from('你好').subarray(4),
-      '\n',
-    ],
-    others: '<ann> hello, 你好\n',
-  },
-  {
-    what: '\\r\\n and \\n line ends, and an empty line',
-    sends: ['ann\r\n', 'one\r\n', '\r\n', 'two\n'],
-    others: '* ann joined\n<ann> one\n<ann> two\n',
-  },
-  {
-    what: 'a client that says nothing (it holds one of --max-clients)',
-    sends: [],
-    gets: /^\* welcome to the room; what is your nickname\?\n$/,
-  },
-];
-
-for (const row of is('tcp-room')) {
-  for (const c of roomCases) {
-    test(`${row.script}: ${c.what}: as the contract says; the room goes on`, async (t) => {
-      const s = await server(t, row.script);
-      const zed = await roomClient(t, s, 'zed');
-      const bad = await roomClient(t, s);
-      for (const piece of c.sends) {
-        // A reset may make the kernel drop what the room has not read yet: before one, wait
-        // until the room has taken the nickname, however busy the machine.
-        if (piece === '<joined>') await zed.sees('* ann joined\n');
-        else if (piece === null) bad.socket.resetAndDestroy();
-        else if (piece === false) bad.socket.end(() => bad.socket.resetAndDestroy());
-        else bad.socket.write(piece);
-        await pause(20); // a gap, so that the pieces arrive in reads of their own
-      }
-      if (c.gets) await bad.sees(c.gets);
-      if (c.others) await zed.sees(c.others);
-      if (c.never) t.false(zed.got().includes(c.never), zed.got());
-      await roomClient(t, s, 'good'); // and the room still serves
-      await zed.sees('* good joined\n');
-      s.proc.kill('SIGINT');
-      const done = await s.proc;
-      t.is(done.stderr, '');
-      assertNoStack(t, done);
-    });
-  }
-
-  test(`${row.script} --max-clients 3: a flood of connections; past 3, the room is full`, async (t) => {
-    const s = await server(t, row.script, { args: ['--max-clients', '3'] });
-    const zed = await roomClient(t, s, 'zed');
-    const flood = await Promise.all(repeat('', 10).map(() => roomClient(t, s)));
-    await Promise.all(flood.map((f) => f.sees(/\n/)));
-    const full = flood.filter((f) => f.got() === '! room is full\n');
-    t.is(full.length, 8, 'two got in beside zed, silent; eight were turned away');
-    await Promise.all(full.map((f) => f.socket.closed || once(f.socket, 'close')));
-    const inside = flood.find((f) => f.got().startsWith('* welcome'));
-    inside?.socket.end('quiet\n'); // one of the silent two names itself and leaves
-    await waitFor(s.proc, 'quiet left\n');
-    const next = await roomClient(t, s, 'next'); // its place is free again
-    t.regex(next.got(), /^\* welcome/);
-    await zed.sees('* next joined\n');
-  });
-
-  test(`${row.script} --host ::1: listens on [::1] and serves over IPv6`, async (t) => {
-    const s = await server(t, row.script, { args: ['--host', '::1'] });
-    t.is(s.address, `[::1]:${s.port}`);
-    const zed = await roomClient(t, s, 'zed', '::1');
-    await roomClient(t, s, 'ann', '::1');
-    await zed.sees('* ann joined\n');
-  });
-}
+for (const row of is('tcp-room')) roomMatrix(test, row.script);

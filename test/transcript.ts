@@ -48,13 +48,25 @@ function parseTranscript(stem: string): Block[] {
  * Run every block of a lesson's transcript and compare each terminal with the lesson. `typed[i]`
  * is what is typed in terminal i + 1 (unless a printf feeds it); then its input ends, as at
  * Ctrl+D, except in the terminals `open` lists (numbered from 1, as the lesson numbers them).
- * `env` is added to every process's environment.
+ * `env` is added to every process's environment. `more[script]` are flags added to that script's
+ * runs, as `--port` is (lesson 29's `--redis`, the test's own Redis); `shown` rewrites what a
+ * terminal printed before it is compared (that Redis's port as the lesson's 6379).
  */
 export async function checkTranscript(
   t: ExecutionContext,
   stem: string,
   typed: string[][] = [],
-  { open = [], env }: { open?: number[]; env?: Record<string, string> } = {},
+  {
+    open = [],
+    env,
+    more = {},
+    shown: rewrite = (text) => text,
+  }: {
+    open?: number[];
+    env?: Record<string, string>;
+    more?: Record<string, string[]>;
+    shown?: (text: string) => string;
+  } = {},
 ) {
   const blocks = parseTranscript(stem);
   t.true(blocks.length > 0, `lessons/${stem}.md has no transcript blocks`);
@@ -64,7 +76,8 @@ export async function checkTranscript(
   let port: { actual: number; shown: string } | undefined;
 
   for (const [i, block] of blocks.entries()) {
-    const options = { args: block.args, input: inputs[i] ?? [], open: open.includes(i + 1), env };
+    const args = [...block.args, ...(more[block.script] ?? [])];
+    const options = { args, input: inputs[i] ?? [], open: open.includes(i + 1), env };
     if (block.expected.startsWith('listening on ')) {
       const s = await server(t, block.script, options);
       port = { actual: s.port, shown: /:(\d+)\n|$/.exec(block.expected)?.[1] ?? '' };
@@ -82,7 +95,7 @@ export async function checkTranscript(
 
   for (const [i, block] of blocks.entries()) {
     const done = results[i];
-    let shown = `${done?.stdout ?? ''}${done?.stderr ? `\n${done.stderr}` : ''}`;
+    let shown = rewrite(`${done?.stdout ?? ''}${done?.stderr ? `\n${done.stderr}` : ''}`);
     if (port) shown = shown.replaceAll(new RegExp(`\\b${port.actual}\\b`, 'g'), port.shown);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes (ESC[33m) show as colour, not text
     shown = shown.replace(/\x1b\[[0-9;]*m/g, '');

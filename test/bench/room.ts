@@ -28,14 +28,27 @@
  * flight, and the flood then measures the round trip between this process and the room (20's
  * CPU sat near 60 %), not what the room can take.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { command, root, scriptPath } from '../harness.ts';
+import {
+  cpuSeconds,
+  cpuTotal,
+  type Flood,
+  flood,
+  hangUpAll,
+  type Peer,
+  raiseFileLimit,
+  seat,
+  startServer,
+  status,
+  steady,
+  tally,
+} from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,33 +74,7 @@ if (SIZES.some((n) => !(n >= 2)) || !(RATE > 0) || !(SECONDS > 0) || !(WINDOW >=
   process.exit(2);
 }
 const TIME_LIMIT_S = 900; // the whole run; each seating has SEAT_LIMIT_MS
-const SEAT_LIMIT_MS = 180_000; // asyncio took 90 s and more to seat 10,000 on a slow day
-
-// ---- file descriptors: each side holds one per client ----------------------------------------
-
-const needed = Math.max(...SIZES) + 200;
-const [soft, hard] = (
-  /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8')) ?? []
-)
-  .slice(1)
-  .map((v) => (v === 'unlimited' ? Number.POSITIVE_INFINITY : Number(v))) as [number, number];
-if (soft < needed && !process.env.ROOM_BENCH_RAISED) {
-  if (hard < needed) {
-    console.error(
-      `ulimit -n is ${soft} (hard limit ${hard}): ${needed} are needed — lower --sizes`,
-    );
-    process.exit(1);
-  }
-  // Node cannot call setrlimit(): run again under a shell that raises the soft limit to the hard.
-  const again = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const quoted = again.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
-  const env = { ...process.env, ROOM_BENCH_RAISED: '1' };
-  const run = spawnSync('sh', ['-c', `ulimit -Sn ${hard} && exec ${quoted}`], {
-    stdio: 'inherit',
-    env,
-  });
-  process.exit(run.status ?? 1);
-}
+const soft = raiseFileLimit(Math.max(...SIZES) + 200); // each side holds one per client
 
 // ---- the rooms -------------------------------------------------------------------------------
 
@@ -120,26 +107,7 @@ setTimeout(() => {
 async function startRoom(kind: Kind, extra: string[] = [], script = values.server): Promise<Room> {
   const [file = '', ...args] =
     kind === 'node' ? command(resolve(script)) : [PYTHON, `${root}test/bench/room.py`];
-  const proc = spawn(file, [...args, '--port', '0', ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  let seen = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      if (seen === undefined) return; // the join and leave lines: drained, not kept
-      seen += chunk;
-      const m = /^listening on .+:(\d+)\n/.exec(seen);
-      if (m) {
-        resolve(Number(m[1]));
-        seen = undefined as unknown as string;
-      }
-    });
-    proc.once('exit', (code) =>
-      reject(new Error(`the ${kind} room exited (${code}) before listening`)),
-    );
-  });
+  const { proc, port } = await startServer([file, ...args, '--port', '0', ...extra], running);
   return { kind, proc, port };
 }
 
@@ -149,184 +117,6 @@ async function stopRoom(room: Room) {
     room.proc.kill('SIGKILL');
     await exited;
   }
-}
-
-function status(pid: number, field: 'VmRSS' | 'VmHWM') {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-    readFileSync(`/proc/${pid}/status`, 'utf8'),
-  );
-  return Number(m?.[1] ?? Number.NaN) / 1024; // MiB
-}
-
-const cpuTotal = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-
-function cpuSeconds(pid: number) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-}
-
-// ---- the clients -----------------------------------------------------------------------------
-
-interface Peer {
-  socket: Socket;
-  nick: string;
-  greeted: boolean;
-  seated: boolean;
-  open: boolean;
-  rest: string; // the start of a line whose end has not arrived yet
-  worst: number; // the longest delivery latency this client saw in the current phase
-}
-
-/** What every client's 'data' handler feeds: deliveries and their latencies. */
-const tally = { deliveries: 0, bytes: 0, latencies: [] as number[], measuring: false, cutOff: 0 };
-let lastByteAt = 0;
-
-function receive(p: Peer, text: string) {
-  tally.bytes += text.length;
-  lastByteAt = performance.now();
-  if (text.includes(' was too slow and was disconnected\n')) tally.cutOff++;
-  const all = p.rest + text;
-  const end = all.lastIndexOf('\n') + 1;
-  p.rest = all.slice(end);
-  if (!p.greeted && all.includes('nickname?\n')) p.greeted = true;
-  if (!p.seated && all.includes('* you are ')) p.seated = true;
-  // Only messages start with '<': `<c17> m 1234.567` carries the time it was sent.
-  for (let at = all.indexOf('<'); at !== -1 && at < end; at = all.indexOf('<', at + 1)) {
-    const mark = all.indexOf('> m ', at);
-    const nl = all.indexOf('\n', mark);
-    if (mark === -1 || nl === -1) break;
-    tally.deliveries++;
-    if (tally.measuring) {
-      const ms = performance.now() - Number(all.slice(mark + 4, nl));
-      tally.latencies.push(ms);
-      if (ms > p.worst) p.worst = ms;
-    }
-    at = nl;
-  }
-}
-let peerCount = 0;
-
-function dial(port: number): Peer {
-  const socket = connect(port, '127.0.0.1');
-  const p: Peer = {
-    socket,
-    nick: `c${peerCount++}`,
-    greeted: false,
-    seated: false,
-    open: true,
-    rest: '',
-    worst: 0,
-  };
-  socket.setEncoding('latin1'); // one byte, one character: the counts above are bytes
-  socket.on('data', (text: string) => receive(p, text));
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    p.open = false;
-  });
-  return p;
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Connect n clients (at most 500 handshakes at a time), then name them in waves of 500 (each
- * wave sends its nicknames at once, as `printf 'ann\n' | nc` does); resolve when all are seated
- * and the join news has stopped (or after SEAT_LIMIT_MS). All n at once would put every join of
- * the run into one turn of the room's loop: each client's outbox would hold them all at once.
- */
-async function seat(room: Room, n: number) {
-  const began = performance.now();
-  const peers: Peer[] = [];
-  const greeted = () => peers.filter((p) => p.greeted).length;
-  while (greeted() < n && performance.now() - began < SEAT_LIMIT_MS) {
-    const waiting = peers.filter((p) => p.open && !p.greeted).length;
-    for (let k = waiting; k < 500 && peers.length < n; k++) peers.push(dial(room.port));
-    await pause(5);
-  }
-  const rssConnected = status(room.proc.pid as number, 'VmRSS'); // n connections, no names yet
-  for (let from = 0; from < peers.length; from += 500) {
-    const wave = peers.slice(from, from + 500);
-    for (const p of wave) p.socket.write(`${p.nick}\n`);
-    const seated = () => wave.every((p) => p.seated || !p.open);
-    while (!seated() && performance.now() - began < SEAT_LIMIT_MS) await pause(5);
-  }
-  // The join news goes on after the last client is seated: wait until it has stopped.
-  while (performance.now() - lastByteAt < 300 && performance.now() - began < SEAT_LIMIT_MS) {
-    await pause(50);
-  }
-  return { peers, seconds: (performance.now() - began) / 1000, rssConnected };
-}
-
-function percentile(sorted: number[], q: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
-/** --rate messages a second in all, from the clients in turn; latencies of every copy. */
-async function steady(peers: Peer[], seconds: number, rate = RATE) {
-  const senders = peers.filter((p) => p.open && p.seated);
-  for (const p of senders) p.worst = 0;
-  Object.assign(tally, { deliveries: 0, latencies: [], measuring: true });
-  const began = performance.now();
-  let sent = 0;
-  let expected = 0;
-  while (performance.now() - began < seconds * 1000) {
-    const due = Math.floor(((performance.now() - began) / 1000) * rate) + 1;
-    for (; sent < due; sent++) {
-      const from = senders[sent % senders.length];
-      if (!from?.open) continue;
-      from.socket.write(`m ${performance.now().toFixed(3)}\n`);
-      expected += senders.filter((p) => p.open).length - 1;
-    }
-    await pause(Math.max(1, 1000 / rate / 4));
-  }
-  // The schedule, not the clock: `sent` messages at --rate took sent/rate seconds to send, so a
-  // room that delivered every copy scores (n−1) × rate, whatever the length of the last pause.
-  const window = sent / rate;
-  const drainBegan = performance.now();
-  while (tally.deliveries < expected && performance.now() - drainBegan < 3000) await pause(10);
-  tally.measuring = false;
-  const sorted = tally.latencies.sort((a, b) => a - b);
-  return {
-    perSecond: tally.deliveries / window,
-    expected,
-    delivered: tally.deliveries,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    max: sorted.at(-1) ?? Number.NaN,
-    sawLate: (ms: number) => senders.filter((p) => p.worst > ms).length,
-    receivers: senders.length,
-    seconds: (performance.now() - began) / 1000,
-  };
-}
-
-type Flood = Awaited<ReturnType<typeof flood>>;
-
-/** As many messages as the room takes, with a bounded number of deliveries outstanding. */
-async function flood(room: Room, peers: Peer[], seconds: number, line = (t: string) => `m ${t}\n`) {
-  const senders = peers.filter((p) => p.open && p.seated);
-  const others = Math.max(1, senders.length - 1);
-  const inFlight = Math.max(1, Math.min(1000, Math.floor(WINDOW / others)));
-  Object.assign(tally, { deliveries: 0, latencies: [], measuring: false });
-  const [cpu, own] = [cpuSeconds(room.proc.pid as number), process.cpuUsage()];
-  const began = performance.now();
-  let sent = 0;
-  while (performance.now() - began < seconds * 1000) {
-    const open = senders.filter((p) => p.open).length;
-    while (sent - tally.deliveries / Math.max(1, open - 1) < inFlight) {
-      const from = senders[sent++ % senders.length];
-      if (from?.open) from.socket.write(line(performance.now().toFixed(3)));
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const window = (performance.now() - began) / 1000;
-  const used = cpuSeconds(room.proc.pid as number) - cpu;
-  const bench = cpuTotal(process.cpuUsage(own)) / window; // the load generator's own share
-  return { perSecond: tally.deliveries / window, cpu: used / window, bench };
-}
-
-async function hangUpAll(peers: Peer[]) {
-  for (const p of peers) p.socket.destroy();
-  await pause(200);
 }
 
 // ---- one run: a room, a size ------------------------------------------------------------------
@@ -353,16 +143,20 @@ async function run(kind: Kind, n: number): Promise<Row> {
   const room = await startRoom(kind);
   const pid = room.proc.pid as number;
   const [roomCpu, ownCpu] = [cpuSeconds(pid), process.cpuUsage()];
-  const { peers, seconds: seatS, rssConnected } = await seat(room, n);
+  const {
+    peers,
+    seconds: seatS,
+    rssConnected,
+  } = await seat([room.port], n, () => status(pid, 'VmRSS'));
   const seatCpu = { room: cpuSeconds(pid) - roomCpu, bench: cpuTotal(process.cpuUsage(ownCpu)) };
   const rssMiB = status(pid, 'VmRSS');
   const steadyCpu = cpuSeconds(pid);
-  const s = await steady(peers, SECONDS);
+  const s = await steady(peers, SECONDS, RATE);
   const steadyCpuShare = (cpuSeconds(pid) - steadyCpu) / s.seconds;
   const floods = [
-    await flood(room, peers, 1),
-    await flood(room, peers, 1),
-    await flood(room, peers, 1),
+    await flood([pid], peers, 1, WINDOW),
+    await flood([pid], peers, 1, WINDOW),
+    await flood([pid], peers, 1, WINDOW),
   ];
   const f = floods.sort((a, b) => a.perSecond - b.perSecond)[1] as Flood; // the median of 3
   const held = peers.filter((p) => p.open && p.seated).length;
@@ -403,13 +197,13 @@ async function slowReader(kind: Kind, limit: boolean) {
     ? startRoom(kind, limit ? [] : ['--no-queue-limit'])
     : startRoom(kind, [], unbounded()));
   const pid = room.proc.pid as number;
-  const { peers } = await seat(room, 11);
+  const { peers } = await seat([room.port], 11);
   const slow = peers[0] as Peer;
   slow.socket.pause(); // reads no more: its kernel buffers fill, then the room's queue for it
   const before = status(pid, 'VmRSS');
   tally.cutOff = 0;
   const body = 'x'.repeat(1000);
-  const f = await flood(room, peers.slice(1), 3, (t) => `m ${t} ${body}\n`);
+  const f = await flood([pid], peers.slice(1), 3, WINDOW, (t) => `m ${t} ${body}\n`);
   const after = status(pid, 'VmRSS');
   const peak = status(pid, 'VmHWM');
   const dropped = tally.cutOff > 0; // the others were told
@@ -421,8 +215,8 @@ async function slowReader(kind: Kind, limit: boolean) {
 /** The steady load with 20's loop stalled for 200 ms every second. */
 async function stalled() {
   const room = await startRoom('node', ['--stall', '200']);
-  const { peers } = await seat(room, 100);
-  const s = await steady(peers, 5);
+  const { peers } = await seat([room.port], 100);
+  const s = await steady(peers, 5, RATE);
   await stopRoom(room);
   await hangUpAll(peers);
   return s;
