@@ -10,6 +10,7 @@ import {
   drained,
   freePort,
   isMarker,
+  output,
   type Proc,
   type Server,
   type StartOptions,
@@ -21,6 +22,7 @@ import {
   type Datagrams,
   datagrams,
   exitsWith,
+  lastWords,
   Miss,
   prints,
   shown,
@@ -151,6 +153,77 @@ export function givesUp(script: string): Check {
       await failsInOneLine(proc, sent, expected, new RegExp(`:${peer.port}\\b`));
     },
   };
+}
+
+/** A peer that answers each datagram `ms` after it came, with `reply`'s datagrams. `answered`
+ * resolves once the first answer has left: what a check waits for before it looks for it. */
+export async function slowPeer(
+  c: Context,
+  ms: number,
+  reply: (data: Buffer) => (string | Buffer)[],
+) {
+  const peer = await datagrams(c);
+  const timers = new Set<NodeJS.Timeout>();
+  c.teardown(() => timers.forEach(clearTimeout)); // before the socket closes (teardown reverses)
+  let answered = () => {};
+  const first = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
+  peer.socket.on('message', (data: Buffer, from) => {
+    if (isMarker(data)) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      for (const d of reply(data)) peer.socket.send(d, from.port, from.address);
+      answered();
+    }, ms);
+    timers.add(timer);
+  });
+  return { peer, answered: first };
+}
+
+/**
+ * A client's wait is --timeout, not a number in its code. Two answers held back, with margins of
+ * seconds either way: 2.5 s late under --timeout 6 must be printed (a client that gives up at
+ * 2 s, the default, or after any wait under 2.5 s, has given up by then), and 2 s late under
+ * --timeout 0.3 must not (a client that waits 2 s or more takes it). The margins: 3.5 s for the
+ * answer to reach a client told 6 (round trips through a loaded checker have taken 1.8 s), and
+ * 1.7 s for a client told 0.3 to fire its own timer. `line` is typed; `reply`
+ * answers it; `printed(port)` is what the client prints for that answer.
+ */
+export function obeysTimeout(
+  line: string,
+  reply: (data: Buffer) => (string | Buffer)[],
+  printed: (port: number) => string,
+): Check[] {
+  return [
+    {
+      name: 'with --timeout 6, an answer 2.5 s late is waited for and printed (not a wait of its own)',
+      section: 'Run it',
+      async run(c) {
+        const { peer, answered } = await slowPeer(c, 2500, reply);
+        const proc = c.client(peer, { args: ['--timeout', '6'], input: [line] });
+        const sent = `--timeout 6, ${shown(line)} typed, the answer sent 2.5 s after it`;
+        await arrives(peer, 1, proc, sent, 'a datagram');
+        await Promise.race([answered, proc]); // an order: the answer is out, or the client gone
+        const wanted = printed(peer.port);
+        await prints(proc, wanted, sent, `${shown(wanted)}: --timeout 6 is a wait of 6 s`);
+      },
+    },
+    {
+      name: 'with --timeout 0.3, an answer 2 s late comes after it gave up: one line, exit 1',
+      section: 'Run it',
+      async run(c) {
+        const { peer } = await slowPeer(c, 2000, reply);
+        const proc = c.client(peer, { args: ['--timeout', '0.3'], input: [line] });
+        const sent = `--timeout 0.3, ${shown(line)} typed, the answer sent 2 s after it`;
+        await arrives(peer, 1, proc, sent, 'a datagram');
+        const expected = 'it gives up after 0.3 s, before the answer: one line, exit 1';
+        await failsInOneLine(proc, sent, expected, new RegExp(`:${peer.port}\\b`));
+        if (output(proc).stdout.includes(printed(peer.port)))
+          throw new Miss(sent, expected, `it printed the answer; ${lastWords(proc)}`);
+      },
+    },
+  ];
 }
 
 /** Nothing at --port: a UDP client is told nothing (or refused): one line, exit 1, no hang. */
@@ -392,6 +465,7 @@ export const client04: CheckSet = {
         await exitsWith(proc, 0, sent, 'exit code 0 at the end of input');
       },
     },
+    ...obeysTimeout('hello', upper, (port) => `>>: HELLO ('127.0.0.1', ${port})\n`),
     givesUp('03-udp-server.ts'),
     noServer('one line naming the address ("no answer from 127.0.0.1:PORT …"), exit 1'),
     tooLong(LONG),
@@ -475,5 +549,19 @@ export const wrong0304: Wrong[] = [
     ],
     fails: 'never answers',
     says: /still running after/,
+  },
+  {
+    lesson: '04',
+    what: 'a wait written in the code (2 s), not --timeout',
+    edits: [['1), timeout * 1000);', '1), 2000);']],
+    fails: 'an answer 2.5 s late is waited for',
+    says: /sent --timeout 6, .*; got it exited \(1\)/,
+  },
+  {
+    lesson: '04',
+    what: 'a wait written in the code (5 s), not --timeout',
+    edits: [['1), timeout * 1000);', '1), 5000);']],
+    fails: 'an answer 2 s late comes after it gave up',
+    says: /got exit code 0; it printed ">>: HELLO/,
   },
 ];

@@ -22,6 +22,7 @@ import {
   failsInOneLine,
   givesUp,
   noServer,
+  obeysTimeout,
   playing,
   same,
   served,
@@ -261,6 +262,11 @@ export const client11: CheckSet = {
         await exitsWith(proc, 0, sent, 'exit code 0 at the end of input');
       },
     },
+    ...obeysTimeout(
+      '%c',
+      () => [TIME],
+      () => `${PROMPT}${TIME}\n`,
+    ),
     givesUp('10-udp-time-server.ts'),
     noServer('one line naming the address ("no answer from 127.0.0.1:PORT …"), exit 1'),
     tooLong(LONG),
@@ -400,5 +406,19 @@ export const wrong1011: Wrong[] = [
     edits: [['formatType = DEFAULT_FORMAT;', '']],
     fails: 'empty line sends the default format',
     says: /expected the default format, "%Y-%m-%d %H-%M-%S"; got ""/,
+  },
+  {
+    lesson: '11',
+    what: 'a wait written in the code (2 s), not --timeout',
+    edits: [['1), timeout * 1000);', '1), 2000);']],
+    fails: 'an answer 2.5 s late is waited for',
+    says: /sent --timeout 6, .*; got it exited \(1\)/,
+  },
+  {
+    lesson: '11',
+    what: 'a wait written in the code (5 s), not --timeout',
+    edits: [['1), timeout * 1000);', '1), 5000);']],
+    fails: 'an answer 2 s late comes after it gave up',
+    says: /got exit code 0; it printed ".*2025-01-31 23-59-59/,
   },
 ];
