@@ -2,7 +2,7 @@
  * Lessons 01 and 02: the lock-step TCP chat. A copy of 01 is checked as a server, with the
  * checker as its client; a copy of 02 as a client, with the checker as its server.
  */
-import { freePort, output } from '../../test/harness.ts';
+import { freePort, output, until } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -10,6 +10,7 @@ import {
   connectTo,
   ends,
   exitsWith,
+  lastWords,
   listen,
   Miss,
   prints,
@@ -148,15 +149,38 @@ export function lockStepClient(
 ): Check[] {
   return [
     {
-      name: `connects to ${flag} and sends the typed line, as typed (no newline)`,
+      // The gate: only that it connects where it was told and sends something. What it sends is
+      // the next check's, so that a client that adds a newline fails that one check, not all.
+      name: `connects to ${flag} and sends the typed line`,
       section: 'How it works',
       async run(c) {
         const server = await at(c);
         const proc = c.client(server, { input: ['hello'], open: true });
-        const peer = await server.next(`${flag}, and "hello" typed`, proc);
+        const sent = `${flag}, and "hello" typed`;
+        const peer = await server.next(sent, proc);
+        await until(peer.text, /[\s\S]/, 'the client', WAIT_MS).catch(() => {
+          throw new Miss(sent, 'the typed line on that connection', `nothing; ${lastWords(proc)}`);
+        });
+      },
+    },
+    {
+      name: 'sends the typed line as typed: no newline added',
+      section: 'How it works',
+      async run(c) {
+        // Bytes come in order: once "again" (sent after the answer) is in, so is all of "hello".
+        const server = await at(c);
+        const proc = c.client(server, { input: ['hello', 'again'], open: true });
+        const peer = await server.next('"hello" typed', proc);
         await peer.receives('hello', '"hello" typed');
-        if (peer.text() !== 'hello')
-          throw new Miss('"hello" typed', 'exactly "hello"', `it sent ${shown(peer.text())}`);
+        peer.socket.write('hi');
+        const sent = '"hello", then (after the answer "hi") "again" typed';
+        await peer.receives('again', sent);
+        if (peer.text() !== 'helloagain')
+          throw new Miss(
+            sent,
+            'exactly "hello", then "again": "helloagain" in all',
+            `it sent ${shown(peer.text())}`,
+          );
       },
     },
     {
@@ -179,7 +203,9 @@ export function lockStepClient(
         c.client(server, { input: ['', 'x'], open: true });
         const peer = await server.next('an empty line, then "x"');
         await peer.receives('x', 'an empty line, then "x"');
-        if (peer.text() !== 'x') throw new Miss('"", then "x"', 'only "x"', shown(peer.text()));
+        // nothing before "x" (what comes with or after it is the check above's)
+        if (!peer.text().startsWith('x'))
+          throw new Miss('"", then "x"', 'nothing before "x"', shown(peer.text()));
       },
     },
     {
@@ -299,5 +325,12 @@ export const wrong0102: Wrong[] = [
     ],
     fails: 'connects to --port',
     says: /without connecting|none came/,
+  },
+  {
+    lesson: '02',
+    what: 'a newline added to the typed line',
+    edits: [['sk.write(info); // send()', "sk.write(info + '\\n'); // send()"]],
+    fails: 'no newline added',
+    says: /"helloagain" in all; got it sent "hello\\nagain\\n"/,
   },
 ];
