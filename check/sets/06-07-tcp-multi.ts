@@ -241,6 +241,25 @@ export const client07: CheckSet = {
       },
     },
     {
+      // Exercise 07-waited's trap too: no answer came, so no "waited N ms" either.
+      name: `a server that hangs up without an answer: "${CLOSED}" and nothing else, exit 0`,
+      section: 'How it works',
+      async run(c) {
+        const { proc, peer } = await served(c, ['how are you?']);
+        await peer.receives('how are you?', '"how are you?" typed');
+        peer.socket.end();
+        const sent = '"how are you?" typed; then a FIN, no answer';
+        const done = await exitsWith(proc, 0, sent, 'exit code 0');
+        const after = done.stdout.slice(done.stdout.indexOf(PROMPT) + PROMPT.length);
+        if (after.trimEnd() !== CLOSED)
+          throw new Miss(
+            sent,
+            `only ${shown(CLOSED)} after the prompt (no answer: nothing else to say)`,
+            `it printed ${shown(after, 80)}`,
+          );
+      },
+    },
+    {
       name: 'keeps its side open while it waits its turn, and takes an answer that comes late',
       section: 'How it works',
       async run(c) {
@@ -539,5 +558,17 @@ export const wrong0607: Wrong[] = [
     edits: [['sk.write(info); // send()', 'sk.end(info); // send()']],
     fails: 'keeps its side open',
     says: /closed its side/,
+  },
+  {
+    lesson: '07',
+    what: 'exercise 07-waited: "waited N ms" printed though the server hung up without an answer',
+    edits: [
+      [
+        '// -- exercise 07-waited --',
+        "// -- exercise 07-waited --\n    const sent = performance.now();\n    answer.then(() => console.log('waited', Math.round(performance.now() - sent), 'ms'), () => {});",
+      ],
+    ],
+    fails: 'hangs up without an answer',
+    says: /and nothing else.*got it printed "waited \d+ ms\n\(the server closed/,
   },
 ];
