@@ -335,6 +335,23 @@ const printing = (proc: Proc) => ({
   ms: WAIT * 1000 + WAIT_MS,
 });
 
+/** A client sends 3 pings; those in `lost` get no answer: its summary must say so. */
+async function summarised(c: Context, lost: number[]) {
+  const peer = await pingServer(c, (seq, echo, reply) => !lost.includes(seq) && reply(echo));
+  const proc = c.client(peer, { args: run23(['--count', '3', '--timeout', `${WAIT}`]) });
+  const sent = `--count 3, ping ${lost.join(' and ')} not answered`;
+  const done = await endsAfter(proc, sent, 'an end', printing(proc));
+  if (
+    seqsOf(done.stdout, 'timeout')
+      .sort((a, b) => a - b)
+      .join() !== lost.join()
+  )
+    throw new Miss(sent, lost.map((seq) => `"timeout: seq=${seq}"`).join(', '), lined(done.stdout));
+  agrees(done.stdout, peer.port, 3, 3 - lost.length, sent);
+  if (done.exitCode !== 0)
+    throw new Miss(sent, 'exit code 0 (an answer came)', `${done.exitCode}${theirs(proc)}`);
+}
+
 export const client23: CheckSet = {
   lesson: '23',
   script: '23-udp-ping-client.ts',
@@ -387,18 +404,11 @@ export const client23: CheckSet = {
       },
     },
     {
-      name: 'the summary: sent, received, loss, and rtt min/avg/max of the replies',
+      name: 'the summary: sent, received, loss (rounded: 2 of 3 lost is 67%), rtt min/avg/max',
       section: 'How it works',
       async run(c) {
-        const peer = await pingServer(c, (seq, echo, reply) => seq !== 2 && reply(echo));
-        const proc = c.client(peer, { args: run23(['--count', '3', '--timeout', `${WAIT}`]) });
-        const sent = '--count 3, ping 2 not answered';
-        const done = await endsAfter(proc, sent, 'an end', printing(proc));
-        if (seqsOf(done.stdout, 'timeout').join() !== '2')
-          throw new Miss(sent, '"timeout: seq=2", once', lined(done.stdout));
-        agrees(done.stdout, peer.port, 3, 2, sent);
-        if (done.exitCode !== 0)
-          throw new Miss(sent, 'exit code 0 (an answer came)', `${done.exitCode}${theirs(proc)}`);
+        // Two clients at once: 1 of 3 lost (33.3%), and 2 of 3 (66.7%: rounded, not cut, 67%).
+        await Promise.all([[2], [2, 3]].map((lost) => summarised(c, lost)));
       },
     },
     {
@@ -648,5 +658,12 @@ export const wrong2223: Wrong[] = [
     ],
     fails: 'named late',
     says: /expected "late reply: seq=1 time=T ms"/,
+  },
+  {
+    lesson: '23',
+    what: 'exercise 23-summary: the loss cut to a whole number (Math.floor), not rounded',
+    edits: [['const loss = sent && Math.round(', 'const loss = sent && Math.floor(']],
+    fails: 'the summary',
+    says: /then "3 sent, 1 received, 67% loss"; got .*"3 sent, 1 received, 66% loss"/,
   },
 ];
