@@ -83,6 +83,35 @@ async function pinged(c: Context, flags: string[], n: number) {
   return { s, peer, sent, fate, lost: lost.sort((a, b) => a - b), sentAt, cameAt };
 }
 
+/**
+ * Seed 14's fates, pings 1 to 10, as the lesson's rule draws them: two numbers per datagram, lost
+ * or not (`random() < loss`, then the wait, `Math.floor(random() * (delay + 1))`), from mulberry32.
+ * The pings go at once, so the n-th datagram read is ping n. A number is "delayed N ms".
+ */
+async function seeded14(c: Context, flags: string[], fates: (string | number)[]) {
+  const want = fates.map((f) => (typeof f === 'number' ? `delayed ${f} ms` : f));
+  const s = await c.serve({ args: ['--seed', '14', ...flags] });
+  const peer = await datagrams(c);
+  for (let seq = 1; seq <= want.length; seq++) peer.send(ping(seq), s.port);
+  const sent = `pings 1 to ${want.length}, to --seed 14${flags.length ? ` ${flags.join(' ')}` : ''} (--loss 0.3)`;
+  const fate = await fatesOf(s.proc, want.length, sent);
+  const got = want.map((_, i) => fate.get(i + 1) ?? '(no line)');
+  const lost = (fates: string[]) => fates.flatMap((f, i) => (f === 'lost' ? [i + 1] : []));
+  if (lost(got).join() !== lost(want).join())
+    throw new Miss(
+      sent,
+      `pings ${lost(want).join(', ')} lost (two draws per ping, lost or not, from mulberry32)`,
+      `pings ${lost(got).join(', ') || 'none'} lost`,
+    );
+  const wrong = want.flatMap((f, i) => (got[i] === f ? [] : [i + 1]));
+  if (wrong.length)
+    throw new Miss(
+      sent,
+      wrong.map((seq) => `ping ${seq} ${want[seq - 1]}`).join(', '),
+      wrong.map((seq) => `ping ${seq} ${got[seq - 1]}`).join(', '),
+    );
+}
+
 export const server22: CheckSet = {
   lesson: '22',
   script: '22-udp-ping-server.ts',
@@ -191,6 +220,25 @@ export const server22: CheckSet = {
             'the same pings lost by both (drawn from a generator seeded with --seed)',
             `lost ${a.lost.join(', ')}; then ${b.lost.join(', ')}`,
           );
+      },
+    },
+    {
+      name: "seed 14 loses pings 3, 8 and 10 of 10, as the lesson's transcript shows",
+      section: 'Transcript',
+      async run(c) {
+        const lost = [3, 8, 10];
+        const fates = Array.from({ length: 10 }, (_, i) =>
+          lost.includes(i + 1) ? 'lost' : 'answered',
+        );
+        await seeded14(c, [], fates);
+      },
+    },
+    {
+      name: 'with --delay, seed 14 loses the same pings, and each other waits its second draw',
+      section: 'How it works',
+      async run(c) {
+        const fates = [170, 141, 'lost', 4, 351, 25, 4, 'lost', 373, 'lost'];
+        await seeded14(c, ['--delay', '400'], fates);
       },
     },
     {
@@ -586,7 +634,7 @@ export const exercises2223: Exercise[] = [
       '`from`. Print a line: `127.0.0.1:PORT "what it said": lost`, `answered` or `delayed N ms`.',
     ].join('\n'),
     hints: [
-      'Draw twice for every datagram, lost or not (`random() < loss`, then the wait): the n-th datagram then always gets the n-th pair of draws.',
+      "Draw twice for every datagram, lost or not: `random() < loss`, then the wait, `Math.floor(random() * (delay + 1))` (0 to `delay` ms). The n-th datagram then always gets the n-th pair of draws, and seed 14 the lesson's fates.",
       '`server.send(upper(msg), from.port, from.address)` answers; `setTimeout(answer, wait)` holds it back.',
       "`JSON.stringify(msg.toString().slice(0, 40))` is what it said, quoted; the lesson's Transcript shows the lines.",
     ],
@@ -623,6 +671,18 @@ export const wrong2223: Wrong[] = [
     edits: [['server.send(upper(msg),', 'server.send(msg.toString().toUpperCase(),']],
     fails: 'only a to z change',
     says: /é and the escape code stay as they are\); got "HÉLLO/,
+  },
+  {
+    lesson: '22',
+    what: 'exercise 22-fate: the wait drawn only for a datagram that is not lost',
+    edits: [
+      [
+        'const wait = Math.floor(random() * (delay + 1));',
+        'const wait = lost ? 0 : Math.floor(random() * (delay + 1));',
+      ],
+    ],
+    fails: 'seed 14 loses pings 3, 8 and 10',
+    says: /expected pings 3, 8, 10 lost .*; got pings 3, 5, 9 lost/,
   },
   {
     lesson: '23',
