@@ -569,6 +569,6 @@ export const wrong0607: Wrong[] = [
       ],
     ],
     fails: 'hangs up without an answer',
-    says: /and nothing else.*got it printed "waited \d+ ms\n\(the server closed/,
+    says: /and nothing else.*got it printed "waited \d+ ms\\n\(the server closed/,
   },
 ];
