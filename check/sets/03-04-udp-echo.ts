@@ -155,6 +155,32 @@ export function givesUp(script: string): Check {
   };
 }
 
+/**
+ * The wrong solutions `obeysTimeout` catches: a wait written in the code (its one
+ * `timeout * 1000`), short (2 s) or long (8 s: on a loaded machine the checker's answer, due at
+ * 2 s, can be seconds late, and a wait of 5 s might then catch it; a student's 5 s is caught).
+ * `answer` is the start of what the client prints for the answer it should not have taken.
+ */
+export function waitsInCode(lesson: string, answer: string): Wrong[] {
+  const wait = (ms: number) => ({
+    lesson,
+    what: `a wait written in the code (${ms / 1000} s), not --timeout`,
+    edits: [['1), timeout * 1000);', `1), ${ms});`]] as [string, string][],
+  });
+  return [
+    {
+      ...wait(2000),
+      fails: 'an answer 2.5 s late is waited for',
+      says: /sent --timeout 10, .*; got it exited \(1\)/,
+    },
+    {
+      ...wait(8000),
+      fails: 'an answer 2 s late comes after it gave up',
+      says: new RegExp(`got exit code 0; it printed ".*${answer}`),
+    },
+  ];
+}
+
 /** A peer that answers each datagram `ms` after it came, with `reply`'s datagrams. `answered`
  * resolves once the first answer has left: what a check waits for before it looks for it. */
 export async function slowPeer(
@@ -551,20 +577,5 @@ export const wrong0304: Wrong[] = [
     fails: 'never answers',
     says: /still running after/,
   },
-  {
-    lesson: '04',
-    what: 'a wait written in the code (2 s), not --timeout',
-    edits: [['1), timeout * 1000);', '1), 2000);']],
-    fails: 'an answer 2.5 s late is waited for',
-    says: /sent --timeout 10, .*; got it exited \(1\)/,
-  },
-  {
-    lesson: '04',
-    // 8 s, not 5: on a loaded machine the checker's answer (2 s) can be seconds late, and a
-    // wait of 5 s might then miss it (on a student's, 5 s is caught as well)
-    what: 'a wait written in the code (8 s), not --timeout',
-    edits: [['1), timeout * 1000);', '1), 8000);']],
-    fails: 'an answer 2 s late comes after it gave up',
-    says: /got exit code 0; it printed ">>: HELLO/,
-  },
+  ...waitsInCode('04', '>>: HELLO'),
 ];

@@ -28,6 +28,7 @@ import {
   served,
   settle,
   tooLong,
+  waitsInCode,
 } from './03-04-udp-echo.ts';
 
 const PROMPT = '请输入想要的格式(或者直接回车默认格式):>>>';
@@ -407,20 +408,5 @@ export const wrong1011: Wrong[] = [
     fails: 'empty line sends the default format',
     says: /expected the default format, "%Y-%m-%d %H-%M-%S"; got ""/,
   },
-  {
-    lesson: '11',
-    what: 'a wait written in the code (2 s), not --timeout',
-    edits: [['1), timeout * 1000);', '1), 2000);']],
-    fails: 'an answer 2.5 s late is waited for',
-    says: /sent --timeout 10, .*; got it exited \(1\)/,
-  },
-  {
-    lesson: '11',
-    // 8 s, not 5: on a loaded machine the checker's answer (2 s) can be seconds late, and a
-    // wait of 5 s might then miss it (on a student's, 5 s is caught as well)
-    what: 'a wait written in the code (8 s), not --timeout',
-    edits: [['1), timeout * 1000);', '1), 8000);']],
-    fails: 'an answer 2 s late comes after it gave up',
-    says: /got exit code 0; it printed ".*2025-01-31 23-59-59/,
-  },
+  ...waitsInCode('11', TIME),
 ];
