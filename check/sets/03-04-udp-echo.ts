@@ -157,8 +157,9 @@ export function givesUp(script: string): Check {
 
 /**
  * The wrong solutions `obeysTimeout` catches: a wait written in the code (its one
- * `timeout * 1000`), short (2 s) or long (8 s: on a loaded machine the checker's answer, due at
- * 2 s, can be seconds late, and a wait of 5 s might then catch it; a student's 5 s is caught).
+ * `timeout * 1000`), short (2 s) or long (30 s: the checker's answer, due at 2 s, can be seconds
+ * late when every set runs at once, and a wait of 5 s might then miss it; on a machine that
+ * runs one check at a time, 5 s is caught as well).
  * `answer` is the start of what the client prints for the answer it should not have taken.
  */
 export function waitsInCode(lesson: string, answer: string): Wrong[] {
@@ -171,10 +172,10 @@ export function waitsInCode(lesson: string, answer: string): Wrong[] {
     {
       ...wait(2000),
       fails: 'an answer 2.5 s late is waited for',
-      says: /sent --timeout 10, .*; got it exited \(1\)/,
+      says: /sent --timeout 30, .*; got it exited \(1\)/,
     },
     {
-      ...wait(8000),
+      ...wait(30_000),
       fails: 'an answer 2 s late comes after it gave up',
       says: new RegExp(`got exit code 0; it printed ".*${answer}`),
     },
@@ -208,13 +209,14 @@ export async function slowPeer(
 }
 
 /**
- * A client's wait is --timeout, not a number in its code. Two answers held back, with margins of
- * seconds either way: 2.5 s late under --timeout 10 must be printed (a client that gives up at
- * 2 s, the default, or after any wait under 2.5 s, has given up by then), and 2 s late under
- * --timeout 0.3 must not (a client that waits 2 s or more takes it). The margins: 7.5 s for the
- * answer to reach a client told 10 (the checker's own tests, some 20 sets at once on 2 cores,
- * have seen round trips of over 3 s through it), and 1.7 s for a client told 0.3 to fire its
- * own timer, which a busy checker can only make easier (the answer leaves later).
+ * A client's wait is --timeout, not a number in its code. Two answers held back: 2.5 s late under
+ * --timeout 30 must be printed (a client that gives up at 2 s, the default, or after any wait
+ * under 2.5 s, has given up by then: an order, whatever the load), and 2 s late under --timeout
+ * 0.3 must not (a client that waits 2 s or more takes it). The margins: 27.5 s for the answer to
+ * reach a client told 30 (the checker's own tests, every set at once on 2 cores, have seen it
+ * more than 7 s late), and 1.7 s for a client told 0.3 to fire its own timer, which a busy
+ * checker can only make easier (the answer leaves later; a starved client, once it runs, runs
+ * its expired timer before it reads).
  * `line` is typed; `reply` answers it; `printed(port)` is what the client prints for that answer.
  */
 export function obeysTimeout(
@@ -224,16 +226,16 @@ export function obeysTimeout(
 ): Check[] {
   return [
     {
-      name: 'with --timeout 10, an answer 2.5 s late is waited for and printed (not a wait of its own)',
+      name: 'with --timeout 30, an answer 2.5 s late is waited for and printed (not a wait of its own)',
       section: 'Run it',
       async run(c) {
         const { peer, answered } = await slowPeer(c, 2500, reply);
-        const proc = c.client(peer, { args: ['--timeout', '10'], input: [line] });
-        const sent = `--timeout 10, ${shown(line)} typed, the answer sent 2.5 s after it`;
+        const proc = c.client(peer, { args: ['--timeout', '30'], input: [line] });
+        const sent = `--timeout 30, ${shown(line)} typed, the answer sent 2.5 s after it`;
         await arrives(peer, 1, proc, sent, 'a datagram');
         await Promise.race([answered, proc]); // an order: the answer is out, or the client gone
         const wanted = printed(peer.port);
-        await prints(proc, wanted, sent, `${shown(wanted)}: --timeout 10 is a wait of 10 s`);
+        await prints(proc, wanted, sent, `${shown(wanted)}: --timeout 30 is a wait of 30 s`);
       },
     },
     {
