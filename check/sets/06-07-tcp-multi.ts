@@ -524,7 +524,9 @@ export const wrong0607: Wrong[] = [
       ],
     ],
     fails: 'first client to connect is served first',
-    says: /serves whoever speaks/,
+    // Seen at once, or (on a busy machine, past the check's short look) by the answers going to
+    // the wrong clients: either way the check names whom it served first.
+    says: /serves whoever speaks|expected it sends "answer 2"; got it sent "answer 1"/,
   },
   {
     lesson: '06',
