@@ -289,7 +289,7 @@ export const exercises0102: Exercise[] = [
       ].join('\n'),
       hints: [
         '`sk.write(info)` 发出这一行；`await next` 就是回答，形如 `{ value, done }`。',
-        '开始下一轮之前，重新等待回答：`next = received.next()`（见 input()）。',
+        '开始下一轮之前，重新开始接收：`next = received.next()`（见 input()）。',
         '本课的“原理”一节逐行讲解了这个循环。',
       ],
     },

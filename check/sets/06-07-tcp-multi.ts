@@ -512,7 +512,7 @@ export const exercises0607: Exercise[] = [
     ],
     zh: {
       title: '说出客户端等了多久才轮到它',
-      task: '回答到达时打印“waited N ms”：N 从发出这一行之前算起，到回答的第一部分到达为止（`answer` 完成时带着它）。发的是 bye 时什么也不打印，服务端没回答就挂断时也不打印。',
+      task: '回答到达时打印“waited N ms”：N 从发出这一行之前算起，到回答的第一部分到达为止（`answer` 完成时给出的就是它）。发的是 bye 时什么也不打印，服务端没回答就挂断时也不打印。',
       hints: [
         'performance.now() 是一个以毫秒计的时钟：在 sk.write(info) 之前取一次，在 answer.then(...) 里再取一次。',
         'answer 完成时给出 { value, done }：done 表示服务端一句话没说就挂断了。',

@@ -668,7 +668,7 @@ export const exercises2223: Exercise[] = [
       hints: [
         '`sent` 和 `got` 已经有了：丢包率是 100 × (sent − got) / sent，四舍五入（发出 3 个，收到 2 个：33%）。',
         '`Math.min(...rtts)`、`Math.max(...rtts)`，以及总和（`reduce`）除以 `got`；`ms(n)` 给出两位小数。',
-        '一个回答也没有：不打印 rtt 那一行（什么都没有的平均值是 NaN）。检查会丢掉、重复和推迟回答。',
+        '一个回答也没有：不打印 rtt 那一行（什么都没有的平均值是 NaN）。检查程序会丢掉、重复和推迟回答。',
       ],
     },
   },
