@@ -80,6 +80,21 @@ const exercises = allExercises.filter((ex) => {
   return false;
 });
 const exercisePath = (lang: Lang, ex: Exercise) => `${lang.dir}exercise-${ex.id}.html`;
+/** An exercise's title, task and hints in `lang`, or in English (`english`) where it has none. */
+const wordsOf = (lang: Lang, ex: Exercise) => {
+  const own = lang.code === 'en' ? undefined : ex[lang.code];
+  return own
+    ? { ...own, english: false }
+    : { title: ex.title, task: ex.task, hints: ex.hints, english: true };
+};
+/** An exercise's title on a page of `lang`, in a `tag` element: English words are marked so. */
+const titleIn = (tag: string, lang: Lang, ex: Exercise) => {
+  const { title, english } = wordsOf(lang, ex);
+  const marked = english
+    ? ` lang="en">${escapeHtml(title)}${lang.w.inEnglish}`
+    : `>${escapeHtml(title)}`;
+  return `<${tag}${marked}</${tag}>`;
+};
 const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
 
 /** Markdown pages beside the lessons: each file that is there, with its twin if it has one. */
@@ -233,7 +248,7 @@ function lessonPage(lesson: Lesson, prev?: Lesson, next?: Lesson): string {
           .map(
             (ex) =>
               `<li><a href="${href(path, exercisePath(lang, ex))}"><code>${ex.id}</code></a>: ` +
-              `<span lang="en">${escapeHtml(ex.title)}</span></li>`,
+              `${titleIn('span', lang, ex)}</li>`,
           )
           .join('') +
         '</ul></section>';
@@ -274,7 +289,7 @@ function exercisesPage(lang: Lang): string {
     return (
       `<tr><td><a href="${href(path, exercisePath(lang, ex))}"><code>${ex.id}</code></a></td>` +
       `<td>${lesson ? `<a href="${href(path, lesson.path)}" title="${escapeHtml(lesson.title)}">${ex.lesson}</a>` : ex.lesson}</td>` +
-      `<td lang="en">${escapeHtml(ex.title)}</td></tr>`
+      `${titleIn('td', lang, ex)}</tr>`
     );
   });
   const body =
@@ -310,22 +325,25 @@ function exercisePage(lang: Lang, ex: Exercise, prev?: Exercise, next?: Exercise
   const first = lines.findIndex((l) => l.trim() === `// -- exercise ${ex.id} --`) + 1;
   const last = lines.findIndex((l) => l.trim() === `// -- end of exercise ${ex.id} --`) + 1;
   const todo = first > 0 ? new Set(range(first, Math.max(first, last))) : new Set<number>();
-  // The exercise's own words are English: so marked on a page in another language.
+  // English on a page in another language is marked so: the names of the checks always, and the
+  // exercise's title, task and hints where it has no words in that language.
   const inEnglish = (html: string) => (lang === english ? html : `<div lang="en">${html}</div>`);
+  const own = wordsOf(lang, ex);
+  const its = (html: string) => (own.english ? inEnglish(html) : html);
   const extra = ex.extra?.map((c) => `- ${c.name}`).join('\n');
   const inRoot = { ...ctx, from: '' };
   const body =
     `<main class="lesson"><article class="prose">` +
     `<h1>${w.exercise} <code>${ex.id}</code></h1>` +
-    inEnglish(`<p class="lead">${escapeHtml(ex.title)}</p>`) +
-    (w.exerciseInEnglish ? `<p class="note">${w.exerciseInEnglish}</p>` : '') +
+    its(`<p class="lead">${escapeHtml(own.title)}</p>`) +
+    (own.english && w.exerciseInEnglish ? `<p class="note">${w.exerciseInEnglish}</p>` : '') +
     markdown(w.cutFrom(ex.lesson, lessonLink, scriptLink), inRoot) +
-    `<h2 id="task">${w.task}</h2>${inEnglish(markdown(ex.task, ctx))}` +
+    `<h2 id="task">${w.task}</h2>${its(markdown(own.task, ctx))}` +
     `<h2 id="hints">${w.hints}</h2>` +
-    ex.hints
+    own.hints
       .map(
         (hint, i) =>
-          `<details class="hint"><summary>${w.hint(i + 1)}</summary>${inEnglish(markdown(hint, ctx))}</details>`,
+          `<details class="hint"><summary>${w.hint(i + 1)}</summary>${its(markdown(hint, ctx))}</details>`,
       )
       .join('') +
     `<h2 id="check">${w.commands}</h2>` +
@@ -510,7 +528,7 @@ function toExercise(lang: Lang, ex: Exercise, arrow: (text: string) => string): 
   return {
     href: href(lang.dir, exercisePath(lang, ex)),
     short: arrow(ex.id),
-    long: arrow(`${ex.id} · ${ex.title}`),
+    long: arrow(`${ex.id} · ${wordsOf(lang, ex).title}`),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The site's own words, in each of its languages: the frame around the lessons (the bars, the
  * buttons, the index's groups, the exercise pages). The lessons, the README and TEACHING.md speak
- * for themselves; an exercise's title, task and hints are written once, in English, in
- * check/sets/, and a Chinese page shows them as English, marked so.
+ * for themselves; an exercise's title, task and hints are written in check/sets/, in English and
+ * in Chinese (`zh`), and a Chinese page shows the English ones, marked so, only where `zh` is
+ * missing.
  */
 
 export interface Lang {
@@ -41,7 +42,7 @@ export interface Words {
   exercise: string;
   /** On a lesson's page, above its exercises. */
   lessonExercises: string;
-  /** Beside an exercise's English title, task and hints, on a page in another language. */
+  /** Beside an exercise's English title, task and hints, on a page in a language it lacks. */
   exerciseInEnglish: string;
   exercisesIntro: string;
   exercisesColumns: [string, string, string];
@@ -146,7 +147,7 @@ const zh: Words = {
   exerciseInEnglish: '练习的标题、任务和提示只有英文。',
   exercisesIntro:
     '每个练习都是本套课程的一个脚本，挖掉一段，换成一条 TODO。练习文件直接从脚本里切出来，所以总是和课文一致。开始一个练习，补上缺的那段，再检查：',
-  exercisesColumns: ['练习', '课文', '要做什么（英文）'],
+  exercisesColumns: ['练习', '课文', '要做什么'],
   cutFrom: (n, lesson, script) =>
     `出自第 ${n} 课（${lesson}）：旁边的练习文件就是这一课的脚本 ${script}，挖掉了一段，换成了一条 TODO。`,
   task: '任务',
@@ -161,9 +162,9 @@ const zh: Words = {
   },
   passes: (id) =>
     `最后一行是 \`N passed, 0 failed\`（这时退出码是 0）就算通过。放在别处的副本：\`npm run exercises -- check ${id} PATH\`。`,
-  ownChecks: '除了本课的检查，它还有自己的检查：',
+  ownChecks: '除了本课的检查，它还有自己的检查（检查程序用英文逐条报告）：',
   more: '练习与教学',
-  allExercises: (n) => `：${n} 个练习，从脚本里切出来，每个都能检查（说明为英文）`,
+  allExercises: (n) => `：${n} 个练习，从脚本里切出来，每个都能检查`,
   teaching: '教学指南：怎样发练习，怎样在 GitHub Classroom 或任何 CI 里评分，怎样添加练习',
   glossary: '术语表：中文课文里每个术语的统一译法',
   fallback: {

@@ -280,6 +280,19 @@ export const exercises0102: Exercise[] = [
       'Before the next turn, start listening again: `next = received.next()` (see input()).',
       'The lesson\'s "How it works" walks through the loop, line by line.',
     ],
+    zh: {
+      title: '客户端的一轮：发出输入的一行，再打印回答',
+      task: [
+        '把 `info` 发给服务端，然后等它的回答（`next`）：',
+        '- 流已经结束（`done`）：打印“(the server closed the connection)”，然后停下；',
+        '- 回答是 bye：停下；其他回答：打印出来，再等下一个回答。',
+      ].join('\n'),
+      hints: [
+        '`sk.write(info)` 发出这一行；`await next` 就是回答，形如 `{ value, done }`。',
+        '开始下一轮之前，重新开始接收：`next = received.next()`（见 input()）。',
+        '本课的“原理”一节逐行讲解了这个循环。',
+      ],
+    },
   },
 ];
 

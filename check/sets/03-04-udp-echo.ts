@@ -519,6 +519,15 @@ export const exercises0304: Exercise[] = [
       "'a' is 0x61 and 'z' is 0x7a; a capital is its small letter minus 0x20.",
       'The lesson\'s "How it works" shows why `toString().toUpperCase()` is wrong for é.',
     ],
+    zh: {
+      title: 'bytes.upper()：像 Python 那样，把数据报的字节变成大写',
+      task: '返回 `bytes` 的一个副本：其中每个 ASCII 字母 a-z 换成它的大写 A-Z，其他每个字节（数字、UTF-8 序列、不是 UTF-8 的字节）保持原样。要直接处理字节：转成字符串再转回来，会改变不是 ASCII 的部分。',
+      hints: [
+        'Buffer 和数组一样有 `map()`，返回的也是一个 Buffer。',
+        "'a' 是 0x61，'z' 是 0x7a；大写字母就是它的小写字母减去 0x20。",
+        '本课的“原理”一节说明了为什么对 é 来说 `toString().toUpperCase()` 是错的。',
+      ],
+    },
   },
   {
     id: '04-timeout',
@@ -535,6 +544,15 @@ export const exercises0304: Exercise[] = [
       'Start a timer with `setTimeout(() => exit(message, 1), timeout * 1000)` before waiting.',
       'Clear the timer once the datagram has come, or the client dies while you type the next line.',
     ],
+    zh: {
+      title: 'UDP 客户端的超时：等回答，但不永远等下去',
+      task: '返回 `received` 里的下一个数据报（`[data, address]`）。没有任何东西会告诉 UDP 客户端那里没有服务端，所以如果 `timeout` 秒内一个数据报也没来，就以退出码 1 退出，并打印一行：`no answer from HOST:PORT within T s — start 03-udp-server.ts first, or try again`。',
+      hints: [
+        '`await received.next()` 得到 `{ value }`：value 就是数据报和它的地址。',
+        '等待之前先启动一个定时器：`setTimeout(() => exit(message, 1), timeout * 1000)`。',
+        '数据报到了就清除这个定时器，否则客户端会在你输入下一行的时候退出。',
+      ],
+    },
   },
 ];
 

@@ -194,6 +194,15 @@ export const exercises05: Exercise[] = [
       "A byte from 0x20 to 0x7e prints as itself; b.toString(16).padStart(2, '0') gives the two hex digits.",
       'Try it: python3 -c \'print(b"it\\x27s")\' prints b"it\'s"; the lesson\'s "How it works" lists every rule.',
     ],
+    zh: {
+      title: "像 Python 的 print(b) 那样打印字节：b'hello'",
+      task: "返回 Python 打印 `bytes` 时的文本：字节外面是 b'…'；可打印的 ASCII 原样输出；\\t \\n \\r 和 \\\\ 转义；其他字节一律写成 \\xhh（两位十六进制数）；用单引号，除非字节里有 ' 而没有 \"，这时用双引号（用到的那种引号在里面要转义）。",
+      hints: [
+        '逐个遍历 Buffer：每一项是一个数，从 0 到 255。String.fromCharCode(b) 是它对应的字符。',
+        "0x20 到 0x7e 的字节原样打印；b.toString(16).padStart(2, '0') 给出两位十六进制数。",
+        '试一试：python3 -c \'print(b"it\\x27s")\' 打印 b"it\'s"；本课的“原理”一节列出了每一条规则。',
+      ],
+    },
   },
 ];
 

@@ -485,6 +485,15 @@ export const exercises0607: Exercise[] = [
       'Two prompts at once would race for the same typed line: chain them, `turn = turn.then(() => ask(...))`, so each waits for the one before.',
       'Without the for await loop, nothing reaches the end of main() by itself: resolve a promise on bye (or the end of input), then close as the loop does, and return.',
     ],
+    zh: {
+      title: '同时服务所有客户端，而不是一个接一个（AT_ONCE=1 时）',
+      task: '设置了环境变量 AT_ONCE 时，每个连接一来就处理，各自在一个 async 函数里，不再用下面那个一次一个的循环：第一个客户端还在等的时候，第二个客户端的消息就显示出来，并得到回答。键盘一次只回答一个提示符，按消息到达的顺序。bye 仍然让服务端停下。运行：AT_ONCE=1 npx tsx FILE',
+      hints: [
+        "server.on('connection', (conn) => void serve(conn)) 为每个客户端启动一个 serve()；每一步仍然由下面的 recv()、rest() 和 input() 来做。",
+        '两个提示符同时出现，会争抢同一行输入：把它们串起来，`turn = turn.then(() => ask(...))`，让每个提示符等前一个结束。',
+        '没有了 for await 循环，就没有什么会自己走到 main() 的结尾：收到 bye（或输入结束）时完成（resolve）一个 promise，然后像循环那样关闭，再返回。',
+      ],
+    },
     extra: atOnce,
   },
   {
@@ -501,6 +510,14 @@ export const exercises0607: Exercise[] = [
       'performance.now() is a clock in milliseconds: take it before sk.write(info), and again in answer.then(...).',
       'answer resolves with { value, done }: done means the server hung up without a word.',
     ],
+    zh: {
+      title: '说出客户端等了多久才轮到它',
+      task: '回答到达时打印“waited N ms”：N 从发出这一行之前算起，到回答的第一部分到达为止（`answer` 完成时给出的就是它）。发的是 bye 时什么也不打印，服务端没回答就挂断时也不打印。',
+      hints: [
+        'performance.now() 是一个以毫秒计的时钟：在 sk.write(info) 之前取一次，在 answer.then(...) 里再取一次。',
+        'answer 完成时给出 { value, done }：done 表示服务端一句话没说就挂断了。',
+      ],
+    },
     extra: waited,
   },
 ];

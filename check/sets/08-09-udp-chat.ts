@@ -281,6 +281,15 @@ export const exercises0809: Exercise[] = [
       '09 sends the line between `PREFIX` and `SUFFIX`: compare with both forms.',
       "The lesson's Try this 3 asks what a change of colour does to this comparison.",
     ],
+    zh: {
+      title: '客户端发来的 bye 结束聊天，不管是普通的还是带着 09 的颜色',
+      task: '如果消息 `msg` 是 bye，就回答 `bye`（这样客户端就不再等回答），然后离开循环。Python 客户端发送普通的 `bye`；第 09 课发送的 bye 包在它的颜色代码 `PREFIX` 和 `SUFFIX` 之间。',
+      hints: [
+        "`await sendto(sk, 'bye', addr)` 发往这条消息来自的地址。",
+        '09 把这一行放在 `PREFIX` 和 `SUFFIX` 之间发送：两种形式都要比较。',
+        '本课“动手试试”的第 3 条问：换一种颜色，会对这个比较有什么影响。',
+      ],
+    },
   },
   {
     id: '09-connect',
@@ -297,6 +306,15 @@ export const exercises0809: Exercise[] = [
       "It is done when the socket emits 'connect': `await once(sk, 'connect')`.",
       'The lesson\'s "How it works" shows the system calls with strace.',
     ],
+    zh: {
+      title: '连接 UDP 套接字：只有一个对端，拒绝也听得见',
+      task: '把套接字连接到服务端的 `port` 和 `host`，并等到连接完成。此后每次 `send()` 都发往那里，只收那里来的数据报，而 ICMP “port unreachable”（端口不可达）会变成一个 ECONNREFUSED 错误，而不是毫无声息。',
+      hints: [
+        '`sk.connect(port, host)` 什么也不发送：它只是记下地址（并绑定一个端口）。',
+        "套接字发出 'connect' 事件时就完成了：`await once(sk, 'connect')`。",
+        '本课的“原理”一节用 strace 展示了其中的系统调用。',
+      ],
+    },
   },
 ];
 

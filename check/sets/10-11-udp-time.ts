@@ -359,6 +359,15 @@ export const exercises1011: Exercise[] = [
       '`t.getTime()` is the milliseconds since 1970, the same in every time zone.',
       'Check yourself: `python3 -c \'import time; print(time.strftime("%D %s"))\'`.',
     ],
+    zh: {
+      title: '再加两个指令：%D 和 %s',
+      task: '让这张表认识 `%D` 和 `%s`：`%D` 代表 `%m/%d/%y`；`%s` 是从 1970-01-01 00:00 UTC 起的整秒数（也就是 Python 对 `time.strftime("%D %s")` 打印的内容）。',
+      hints: [
+        '一个指令要么是它所代表的格式（一个字符串），要么是一个以时间为参数的函数。',
+        '`t.getTime()` 是从 1970 年起的毫秒数，在每个时区都一样。',
+        '自己检查：`python3 -c \'import time; print(time.strftime("%D %s"))\'`。',
+      ],
+    },
     extra: formats,
   },
   {
@@ -375,6 +384,15 @@ export const exercises1011: Exercise[] = [
       'Race that listener against a timer of `timeout * 1000` ms; remove the one that lost.',
       'A late answer to the first copy may come after the retry: lesson 23 deals with that.',
     ],
+    zh: {
+      title: '重试：UDP 数据报可能丢失，那就再问一次',
+      task: '在下面读取回答之前：如果 `timeout` 秒内没有回答，就把格式再发一次；一共试 3 次，然后让 `recvfrom()` 像现在这样放弃。每次重试都打印一行说明。',
+      hints: [
+        '`received` 保存着每一个数据报；你自己的监听器 `sk.once("message", …)` 只告诉你来了一个。',
+        '让这个监听器和一个 `timeout * 1000` ms 的定时器赛跑；输掉的那个要移除。',
+        '第一次发出的格式，它的回答可能迟到，在重试之后才到：第 23 课处理了这种情况。',
+      ],
+    },
     extra: retry,
   },
 ];

@@ -111,6 +111,15 @@ export const exercises1213: Exercise[] = [
       '`sock.read(size)` gives null unless `size` bytes are buffered: never ask for more than there are.',
       "With nothing buffered, `sock.read(0)` asks for more; then wait for 'readable' or 'end' (`once`).",
     ],
+    zh: {
+      title: 'Node 套接字上的 Python recv(n)：已经到达的数据里至多 n 个字节',
+      task: "从 `sock` 已经缓冲的数据里取出至多 `n` 个字节返回：只在什么都没缓冲、流也还没结束时等待；流结束时，返回一个空 Buffer（Python 的 b''）。",
+      hints: [
+        '`sock.readableLength` 是缓冲了多少字节；`sock.readableEnded` 表示已经读到了结束。',
+        '除非缓冲了 `size` 个字节，否则 `sock.read(size)` 返回 null：请求的字节数绝不要超过已有的。',
+        "什么都没缓冲时，`sock.read(0)` 要求读入更多；然后等 'readable' 或 'end'（`once`）。",
+      ],
+    },
   },
 ];
 

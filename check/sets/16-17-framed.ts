@@ -285,6 +285,15 @@ export const exercises1617: Exercise[] = [
       '`chunk.copy(target, filled, at)` copies as much as fits and returns how much it copied.',
       "Check the length before `Buffer.alloc(size)`; throw `error('ETOOLONG', …)` to refuse it.",
     ],
+    zh: {
+      title: '长度解码器：不管字节流怎样切开，都得出完整的消息',
+      task: '产出 `chunks` 里的每一条消息：每条消息是一个 4 字节、大端序的长度，后面跟着那么多字节。一块数据可能装着头部的一部分、几个帧，或者一个在任何地方被切开的帧。长度超过 MAX_MESSAGE 时立刻拒绝（ETOOLONG），流在帧的中间结束时报错（ETRUNCATED）。',
+      hints: [
+        '在两块数据之间保存已经到达的部分：先是正在填满的 4 字节头部，然后是那个长度的消息体。',
+        '`chunk.copy(target, filled, at)` 复制能放下的部分，并返回复制了多少。',
+        "在 `Buffer.alloc(size)` 之前检查长度；抛出 `error('ETOOLONG', …)` 来拒绝它。",
+      ],
+    },
   },
   {
     id: '17-encode',
@@ -299,6 +308,14 @@ export const exercises1617: Exercise[] = [
       "`Buffer.from(message, 'utf8')` gives the bytes; count those, not `message.length`.",
       '`header.writeUInt32BE(n)` is Python\'s `struct.pack(">I", n)`.',
     ],
+    zh: {
+      title: '帧编码器：先是按字节算的长度，然后是这些字节',
+      task: "返回 `message` 的帧：它的长度占 4 个字节，大端序，然后是它的 UTF-8 字节。超过 MAX_MESSAGE 字节的消息，在发送任何东西之前用 error('EMSGSIZE', …) 拒绝。",
+      hints: [
+        "`Buffer.from(message, 'utf8')` 给出字节；数这些字节，而不是 `message.length`。",
+        '`header.writeUInt32BE(n)` 就是 Python 的 `struct.pack(">I", n)`。',
+      ],
+    },
   },
   {
     id: '17-batch',
@@ -314,6 +331,15 @@ export const exercises1617: Exercise[] = [
       '`sk.end()` sends a FIN: the server knows no more is coming, and can still answer.',
       '`received` gives the answers, one whole message each, until the server closes.',
     ],
+    zh: {
+      title: '--batch：不等回答，把每一行作为一个帧发出，再读所有回答',
+      task: "把输入的每一行（`lines`）作为一个帧，以套接字能接受的最快速度发出：`write()` 返回 false 时，等 'drain'。然后半关闭（`end()`），打印到来的每一个回答。",
+      hints: [
+        '`for await (const line of lines)` 把输入读到结束。',
+        '`sk.end()` 发出一个 FIN：服务端知道不会再有数据来了，而且仍然可以回答。',
+        '`received` 给出回答，每次一条完整的消息，直到服务端关闭。',
+      ],
+    },
   },
 ];
 

@@ -227,6 +227,15 @@ export const exercises1819: Exercise[] = [
       '`answers(at)` (below) connects: ECONNREFUSED means no one listens there any more.',
       '`unlinkSync(at)`, then `return listen(at)`: the second try finds the path free.',
     ],
+    zh: {
+      title: '路径被一个套接字文件占着：替换残留的，别的一概不动',
+      task: "路径已被占用（EADDRINUSE）。只有当它是一个没有服务端在上面回答的套接字文件（由一个已经死掉的服务端留下）时，才删除它并重新监听。不是套接字的文件：抛出 code 为 'ENOTSOCK' 的错误。有活着的服务端在上面回答的套接字：抛出 `err`。",
+      hints: [
+        '`lstatSync(at).isSocket()` 能把套接字文件和普通文件、文件夹区分开。',
+        '`answers(at)`（在下面）会去连接：ECONNREFUSED 表示那里已经没有进程在监听了。',
+        '`unlinkSync(at)`，然后 `return listen(at)`：第二次尝试时路径就空出来了。',
+      ],
+    },
   },
 ];
 

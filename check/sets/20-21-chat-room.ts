@@ -582,6 +582,15 @@ export const exercises2021: Exercise[] = [
       'Look NICK up among the named clients: `[...room].find((o) => o.nick === arg)`.',
       '`send(to, …)` queues a line for one client; `send(c, …)` answers the sender.',
     ],
+    zh: {
+      title: '聊天室里的私信：/msg',
+      task: '`/msg NICK text`：把 `*ME* text`（ME 是发送者的昵称）只发给 NICK，发送者自己收不到副本。没有叫 NICK 的人：发送者收到 `! no one called NICK`。`text` 是这一行里 NICK 和一个空格之后照原样输入的内容。在这一串命令判断里加一个分支。',
+      hints: [
+        '`arg` 已经是第二个词（NICK）；text 从 `/msg NICK ` 之后开始：`line.slice(…)`。',
+        '在已经有昵称的客户端里查找 NICK：`[...room].find((o) => o.nick === arg)`。',
+        '`send(to, …)` 把一行放进某一个客户端的队列；`send(c, …)` 回答发送者。',
+      ],
+    },
     extra: privateMessages,
   },
   {
@@ -599,6 +608,15 @@ export const exercises2021: Exercise[] = [
       '`pending.indexOf(10)` finds a \\n; `subarray()` cuts; decode a line only once it is whole.',
       'After a hang-up, stop: `conn.writable` is false once the room has ended the connection.',
     ],
+    zh: {
+      title: '从字节到行：不管读取怎样切开，把客户端发来的内容切成行',
+      task: '每收到一块 \'data\'（一个 Buffer），就保存还没等到 \\n 的那一行的字节，并把每个完整的行交给 hear(c, text)，去掉 \\n 前面的 \\r。一行超过 MAX_LINE 字节，或者已经超过 MAX_LINE + 1 字节还没有 \\n：hangUp(c, "! line too long\\n")。',
+      hints: [
+        '在处理函数外面放一个 `let pending = Buffer.alloc(0)`；`Buffer.concat([pending, chunk])`。',
+        '`pending.indexOf(10)` 找到一个 \\n；`subarray()` 切开；一行完整了才解码。',
+        '挂断之后就停下：聊天室结束了这个连接之后，`conn.writable` 是 false。',
+      ],
+    },
   },
   {
     id: '21-show',
@@ -614,6 +632,14 @@ export const exercises2021: Exercise[] = [
       "`sk.setEncoding('utf8')` keeps a character cut between two reads whole.",
       "`(rest + text).split('\\n')`: every part but the last is a whole line; the last is `rest`.",
     ],
+    zh: {
+      title: '聊天室的每一行一到就打印出来，而且是完整的一行',
+      task: "把套接字的字节按 UTF-8 解码，每次 'data' 时，对每个完整的行（不带 \\n）调用 show(line)。结尾还没到的那一行，把开头保存在 `rest` 里：下一块数据会把它补全（下面的 'end' 处理函数会显示剩下的部分）。",
+      hints: [
+        "`sk.setEncoding('utf8')` 让一个在两次读取之间被切开的字符保持完整。",
+        "`(rest + text).split('\\n')`：除了最后一部分，每一部分都是完整的一行；最后一部分就是 `rest`。",
+      ],
+    },
   },
 ];
 

@@ -637,6 +637,15 @@ export const exercises2223: Exercise[] = [
       '`server.send(upper(msg), from.port, from.address)` answers; `setTimeout(answer, wait)` holds it back.',
       "`JSON.stringify(msg.toString().slice(0, 40))` is what it said, quoted; the lesson's Transcript shows the lines.",
     ],
+    zh: {
+      title: '每个数据报的结局：丢掉、推迟还是回答，由带种子的生成器抽取',
+      task: '用 `random()`（由 --seed 设定种子）决定 `msg` 的结局：以 `loss` 的概率丢掉（不回答）；否则推迟 0 到 `delay` ms，再把 `upper(msg)` 发回 `from`。打印一行：`127.0.0.1:PORT "what it said": lost`、`answered` 或 `delayed N ms`。',
+      hints: [
+        '每个数据报都抽两次，不管丢没丢：先 `random() < loss`，再抽等待时间 `Math.floor(random() * (delay + 1))`（0 到 `delay` ms）。这样第 n 个数据报总是得到第 n 对抽取结果，种子 14 就得到本课的那些结局。',
+        '`server.send(upper(msg), from.port, from.address)` 回答；`setTimeout(answer, wait)` 把回答推迟。',
+        '`JSON.stringify(msg.toString().slice(0, 40))` 就是加了引号的“说了什么”；本课的“运行记录”一节给出了这些行。',
+      ],
+    },
   },
   {
     id: '23-summary',
@@ -653,6 +662,15 @@ export const exercises2223: Exercise[] = [
       '`Math.min(...rtts)`, `Math.max(...rtts)`, and the sum (`reduce`) divided by `got`; `ms(n)` gives two decimals.',
       'No answer at all: no rtt line (an average of nothing is NaN). The checks drop, double and hold back answers.',
     ],
+    zh: {
+      title: '丢包和 RTT 的汇总：发出、收到、丢包率、rtt min/avg/max',
+      task: '在统计那一行下面打印 `N sent, N received, L% loss`（L 是整数）；然后，如果有回答按时到达，再根据 `rtts` 打印 `rtt min/avg/max = a/b/c ms`，每个数保留两位小数。迟到的回答既不在 `rtts` 里，也不算收到：保持这样。',
+      hints: [
+        '`sent` 和 `got` 已经有了：丢包率是 100 × (sent − got) / sent，四舍五入（发出 3 个，收到 2 个：33%）。',
+        '`Math.min(...rtts)`、`Math.max(...rtts)`，以及总和（`reduce`）除以 `got`；`ms(n)` 给出两位小数。',
+        '一个回答也没有：不打印 rtt 那一行（什么都没有的平均值是 NaN）。检查程序会丢掉、重复和推迟回答。',
+      ],
+    },
   },
 ];
 

@@ -697,6 +697,15 @@ export const exercises2425: Exercise[] = [
       'A copy means its first ACK was lost: ACK it again, never write it again.',
       '`writeSync(fd, next)` writes and returns how many bytes; `early.delete(expected++)` moves on. The table in "Sequence numbers, acknowledgements, duplicates, order" has every case.',
     ],
+    zh: {
+      title: '每个字节一次，按顺序：早到的先留着，每份副本都回 ACK',
+      task: '这次传输的一个有效的 D 或 F 到了（`type`、`seq`、`data`）。判断它以前是否来过（`again`）；新的 F 让文件完整（`complete(seq)`），新的 D 保存进 `early`；不管哪种都回 ACK（`ack(seq, again)`）；然后从 `expected` 开始，按顺序写出保存着的每个数据报。',
+      hints: [
+        'D 以前来过，是指 `seq < expected`（已经写出）或 `early.has(seq)`（已经保存）；F 以前来过，是指 `total` 已经设置。',
+        '来了一份副本，说明它的第一个 ACK 丢了：再回一次 ACK，但绝不再写一次。',
+        '`writeSync(fd, next)` 写入并返回写了多少字节；`early.delete(expected++)` 继续往前。“序号、确认、重复、顺序”一节的表列出了每一种情况。',
+      ],
+    },
   },
   {
     id: '25-timer',
@@ -713,6 +722,15 @@ export const exercises2425: Exercise[] = [
       'Sending again: clear the old timer first (`clearTimeout`), or it rings too. `order` is `sent` once this one is counted.',
       'When a timer rings, ACKs may be waiting unread: `setImmediate` lets them be read first ("A window, and a timer for every datagram").',
     ],
+    zh: {
+      title: '重传定时器：发出一个数据报，它的定时器响了就再发一次',
+      task: '写出 `transmit(seq)`：发出 D `seq` 和它那一段 `data`（seq 等于 `total` 时发 F），计数（`sent`；如果它在 `flight` 里，还有 `retransmitted`），并启动它的定时器：`rto` ms 之后，如果它还在 `flight` 里，`expire(seq)` 就再发一次。把 `{ sentAt, order, again, timer }` 保存在 `flight` 里。',
+      hints: [
+        '`packet(seq < total ? DATA : FIN, seq, data.subarray(seq * SIZE, (seq + 1) * SIZE))`；`socket.send()` 不需要地址：套接字已经连接了。',
+        '再发一次时：先清除旧的定时器（`clearTimeout`），否则它也会响。`order` 是这一次计数之后的 `sent`。',
+        '定时器响的时候，可能有 ACK 在等着还没读：`setImmediate` 让它们先被读到（“一个窗口，每个数据报一个定时器”）。',
+      ],
+    },
   },
 ];
 

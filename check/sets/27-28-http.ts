@@ -387,6 +387,15 @@ export const exercises2728: Exercise[] = [
       'The head ends at `\\r\\n\\r\\n` (or `\\n\\n`): `/\\r?\\n\\r?\\n/.exec(text)` finds it and its length.',
       'Lesson 27, "A request is bytes up to a blank line"; lesson 16 did the same with a length.',
     ],
+    zh: {
+      title: '在字节流里找出每个请求的头部在哪里结束',
+      task: '在 `pending` 里找结束头部的那个空行。请求行超过 MAX_LINE 字节时回答 414，头部超过 MAX_HEAD 时回答 431；头部还没有全部到达，就 `break`，等更多字节；否则 `respond()` 它，并把它后面的内容留在 `pending` 里。',
+      hints: [
+        "`pending.toString('latin1')` 每个字节给出一个字符：所以字符串的下标就是字节的下标。",
+        '头部在 `\\r\\n\\r\\n`（或 `\\n\\n`）处结束：`/\\r?\\n\\r?\\n/.exec(text)` 找到它和它的长度。',
+        '第 27 课“请求就是直到空行为止的字节”；第 16 课用长度做了同样的事。',
+      ],
+    },
   },
   {
     id: '27-inside',
@@ -403,6 +412,15 @@ export const exercises2728: Exercise[] = [
       'Inside means `relative(root, file)` does not start with `..`.',
       'Lesson 27, "Never a file outside --dir", and its table of attempts.',
     ],
+    zh: {
+      title: '找出请求的文件，绝不提供 --dir 之外的文件',
+      task: '把 `file` 设为 `path` 在 `root` 下的真实路径（跟随符号链接；是文件夹就用它的 index.html），把 `info` 设为它的 stat()；没有这个文件，或者它在 `root` 之外时，让 `info` 保持 undefined。',
+      hints: [
+        "`resolve(root, '.' + path)` 化简掉 `..`；`await realpath(…)` 跟随符号链接，那里什么都没有时会失败。",
+        '在里面，是指 `relative(root, file)` 不以 `..` 开头。',
+        '第 27 课“绝不提供 --dir 之外的文件”，以及其中列出各种尝试的表。',
+      ],
+    },
   },
   {
     id: '28-chunked',
@@ -419,6 +437,15 @@ export const exercises2728: Exercise[] = [
       "A chunk's bytes may hold half a character: count bytes, never decode them.",
       'Lesson 28, "Three ways a body ends", shows a chunked body on the wire.',
     ],
+    zh: {
+      title: '读取分块的消息体',
+      task: '一直读块，直到读到大小为 0 的那一块：每一块是一行十六进制的大小（后面可能跟着 `;…`）、它的字节（`take(n)`）和一个空行。用 `chunks` 记下块数，然后读尾部字段的各行，直到一个空行。',
+      hints: [
+        '`hex()` 读取并检查一行大小；`line(what)` 读取任意一行。',
+        '一个块的字节里可能只有半个字符：数字节，绝不解码它们。',
+        '第 28 课“消息体结束的三种方式”展示了网络上的一个分块消息体。',
+      ],
+    },
   },
 ];
 

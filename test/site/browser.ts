@@ -50,6 +50,9 @@ const lessonHref = (lang: Lang, stem: string) =>
 const tag = (stem: string, name: string) =>
   new RegExp(`^ \\* @${name}\\s+(.*)$`, 'm').exec(read(`scripts/${stem}.ts`))?.[1];
 const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
+/** An exercise's title, task and hints as a page of `lang` shows them: English where it has none. */
+const wordsOf = (lang: Lang, ex: (typeof exercises)[number]) =>
+  (lang.code === 'en' ? undefined : ex[lang.code]) ?? ex;
 
 let chrome: Browser;
 /** The reader whose browser is set to English, with no language chosen on the site. */
@@ -323,6 +326,14 @@ for (const lang of langs) {
         lessonHref(lang, ex.script.replace(/\.ts$/, '')),
       ]),
     );
+    t.deepEqual(
+      await page.locator('tbody td:nth-child(3)').allTextContents(),
+      exercises.map((ex) => {
+        const { title } = wordsOf(lang, ex);
+        return title === ex.title ? `${title}${lang.w.inEnglish}` : title;
+      }),
+      'each title in the language of the page, or marked English',
+    );
     const first = exercises[0]?.id ?? '';
     t.regex((await page.locator('pre').first().textContent()) ?? '', new RegExp(`check ${first}`));
     t.deepEqual(await switchTo(page), [`${there}exercises.html`]);
@@ -349,8 +360,14 @@ for (const lang of langs) {
           !!todo && !!panel && todo.y >= panel.y && todo.y + todo.height <= panel.y + panel.height,
           'the TODO in sight',
         );
+        // Its title, task and hints in the language of the page; English, and a note saying so,
+        // only where it has none in that language.
+        const own = wordsOf(lang, ex);
+        t.is(await page.locator('p.lead').textContent(), own.title);
+        const inEnglish = lang !== english && own === ex;
+        t.is(await page.locator('p.note').count(), inEnglish ? 1 : 0, 'the English note');
         const hints = page.locator('details.hint');
-        t.is(await hints.count(), ex.hints.length);
+        t.is(await hints.count(), own.hints.length);
         t.false(
           await hints.first().evaluate((d) => (d as HTMLDetailsElement).open),
           'hints hidden',
