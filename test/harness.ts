@@ -442,6 +442,8 @@ export interface TcpSocket {
   state: string;
   /** For a LISTEN socket: the connections completed but not yet accepted (the backlog queue). */
   rxQueue: number;
+  /** The socket's inode: which socket it is, as /proc/PID/fd names it (`socket:[INODE]`). */
+  inode: number;
 }
 
 const TCP_STATES: Record<string, string> = {
@@ -465,12 +467,14 @@ export function tcpSockets(port: number, { ipv6 = true } = {}): TcpSocket[] {
   const rows = files.flatMap((file) => readFileSync(file, 'utf8').trim().split('\n').slice(1));
   return rows
     .map((row) => {
-      const [, local = '', remote = '', state = '', queues = ''] = row.trim().split(/\s+/);
+      const fields = row.trim().split(/\s+/);
+      const [, local = '', remote = '', state = '', queues = ''] = fields;
       return {
         localPort: Number.parseInt(local.split(':')[1] ?? '', 16),
         remotePort: Number.parseInt(remote.split(':')[1] ?? '', 16),
         state: TCP_STATES[state] ?? state,
         rxQueue: Number.parseInt(queues.split(':')[1] ?? '', 16),
+        inode: Number(fields[9]),
       };
     })
     .filter((s) => s.localPort === port || s.remotePort === port);
