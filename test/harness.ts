@@ -179,9 +179,13 @@ export function start(t: Owner, name: string, options: StartOptions = {}): Proc 
   proc.stderr.on('data', (chunk: Buffer) =>
     complained.set(proc, `${complained.get(proc) ?? ''}${chunk}`),
   );
-  t.teardown(() => {
+  t.teardown(async () => {
     if (group && proc.pid) killGroup(proc.pid);
     proc.kill('SIGKILL');
+    // A group's owner (the checker) promises nothing is left once it has cleaned up: wait until
+    // the program is gone, sockets and all (a killed process drops its memory, and its command
+    // line in /proc, a moment before its open files).
+    if (group) await proc;
   });
   return proc;
 }
