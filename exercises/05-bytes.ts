@@ -46,7 +46,7 @@ function pyBytes(bytes: Buffer) {
   // -- exercise 05-bytes --
   // TODO (exercise 05-bytes): print bytes as Python's print(b) shows them: b'hello'
   // Return the text Python prints for `bytes`: b'…' around the bytes, printable ASCII as it is,
-  // \t \n \r and \\ escaped, any other byte as \xhh (two hex digits); single quotes, unless
+  // `\t` `\n` `\r` and `\\` escaped, any other byte as `\xhh` (two hex digits); single quotes, unless
   // the bytes hold a ' and no ", then double quotes (and the quote used is escaped inside).
   // A hint: npm run exercises -- hint 05-bytes. Done? npm run exercises -- check 05-bytes
   // -- end of exercise 05-bytes --

@@ -186,7 +186,7 @@ export const exercises05: Exercise[] = [
     title: "print bytes as Python's print(b) shows them: b'hello'",
     task: [
       "Return the text Python prints for `bytes`: b'…' around the bytes, printable ASCII as it is,",
-      '\\t \\n \\r and \\\\ escaped, any other byte as \\xhh (two hex digits); single quotes, unless',
+      '`\\t` `\\n` `\\r` and `\\\\` escaped, any other byte as `\\xhh` (two hex digits); single quotes, unless',
       'the bytes hold a \' and no ", then double quotes (and the quote used is escaped inside).',
     ].join('\n'),
     hints: [
@@ -196,7 +196,7 @@ export const exercises05: Exercise[] = [
     ],
     zh: {
       title: "像 Python 的 print(b) 那样打印字节：b'hello'",
-      task: "返回 Python 打印 `bytes` 时的文本：字节外面是 b'…'；可打印的 ASCII 原样输出；\\t \\n \\r 和 \\\\ 转义；其他字节一律写成 \\xhh（两位十六进制数）；用单引号，除非字节里有 ' 而没有 \"，这时用双引号（用到的那种引号在里面要转义）。",
+      task: "返回 Python 打印 `bytes` 时的文本：字节外面是 b'…'；可打印的 ASCII 原样输出；`\\t` `\\n` `\\r` 和 `\\\\` 转义；其他字节一律写成 `\\xhh`（两位十六进制数）；用单引号，除非字节里有 ' 而没有 \"，这时用双引号（用到的那种引号在里面要转义）。",
       hints: [
         '逐个遍历 Buffer：每一项是一个数，从 0 到 255。String.fromCharCode(b) 是它对应的字符。',
         "0x20 到 0x7e 的字节原样打印；b.toString(16).padStart(2, '0') 给出两位十六进制数。",
