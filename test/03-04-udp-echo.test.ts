@@ -5,6 +5,7 @@ import {
   assertNoStack,
   client,
   firstLine,
+  freePort,
   occupiedPort,
   pause,
   scriptPath,
@@ -57,9 +58,7 @@ test('--host ::1: the server binds an IPv6 (udp6) socket, addresses print as 4-t
 });
 
 test('04 with no server gives up after --timeout seconds with one line, exit 1', async (t) => {
-  const probe = await udpSocket(t); // a port that nothing is bound to: taken, then let go
-  const { port } = probe.address();
-  probe.close();
+  const port = await freePort('udp'); // one that nothing is bound to
   const done = await client(t, CLIENT, { port }, { args: ['--timeout', '0.3'], input: ['hello'] });
   t.is(done.exitCode, 1);
   t.is(done.stdout, '>>: ');
@@ -71,9 +70,7 @@ test('04 with no server gives up after --timeout seconds with one line, exit 1',
 });
 
 test('UDP says nothing to an unconnected socket; a connected one gets ECONNREFUSED', async (t) => {
-  const probe = await udpSocket(t);
-  const { port } = probe.address();
-  probe.close();
+  const port = await freePort('udp'); // one that nothing is bound to
   const connected = createSocket('udp4');
   t.teardown(() => connected.close());
   connected.connect(port, '127.0.0.1');

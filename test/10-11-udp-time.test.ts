@@ -8,6 +8,7 @@ import test from 'ava';
 import {
   assertNoStack,
   client,
+  freePort,
   pause,
   RUNNER,
   root,
@@ -92,9 +93,7 @@ test('lesson 11 transcript matches a real run', (t) =>
   checkTranscript(t, '11-udp-time-client', [[], ['%Y-%m-%d', '%c', 'week %U of %Y', 'ByE']]));
 
 test('11 with no server gives up after --timeout seconds with one line, exit 1', async (t) => {
-  const probe = await udpSocket(t);
-  const { port } = probe.address();
-  probe.close();
+  const port = await freePort('udp'); // one that nothing is bound to
   const done = await client(t, CLIENT, { port }, { args: ['--timeout', '0.2'], input: ['%Y'] });
   t.is(done.exitCode, 1);
   t.is(done.stdout, PROMPT);

@@ -390,16 +390,27 @@ export async function write(
   }
 }
 
-/** A port that nothing listens on: bound by the kernel, then released. */
+/**
+ * A port that nothing listens on, and that nothing else will take while the test runs: one below
+ * the range the kernel hands out for port 0 (Linux's ip_local_port_range, 32768 and up), which
+ * no test asks for by number. A port taken from that range and let go may be handed to another
+ * test's server a moment later (a client then got an answer where it expected none).
+ */
 export async function freePort(protocol: 'tcp' | 'udp' = 'tcp'): Promise<number> {
-  const probe =
-    protocol === 'tcp'
-      ? createServer().listen(0, '127.0.0.1')
-      : createSocket('udp4').bind(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000); // 20000-31999
+    const probe =
+      protocol === 'tcp'
+        ? createServer().listen(port, '127.0.0.1')
+        : createSocket('udp4').bind(port, '127.0.0.1');
+    // once() rejects on 'error': the port is in use by some program of this machine, try another
+    const taken = await once(probe, 'listening').then(
+      () => false,
+      () => true,
+    );
+    if (!taken) await new Promise<void>((resolve) => probe.close(() => resolve()));
+    if (!taken) return port;
+  }
 }
 
 /**
