@@ -187,6 +187,21 @@ export class Context implements Owner {
 const groups = new Set<number>();
 export function killAll() {
   for (const pid of groups) killGroup(pid);
+  // Then wait (at most 2 s) until each is dead: a zombie, or gone; its sockets closed with it.
+  const deadline = Date.now() + 2000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const pid of groups) {
+    while (Date.now() < deadline && alive(pid)) Atomics.wait(pause, 0, 0, 10);
+  }
+}
+
+function alive(pid: number) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** The ports the kernel gives for port 0 (Linux's net.ipv4.ip_local_port_range). */

@@ -34,6 +34,20 @@ export async function parseError(file: string, shown: string): Promise<string | 
 
 export async function checkFile(target: Target): Promise<number> {
   const { set, file, shown, runtime } = target;
+  // First of all, before a line is out: a Ctrl+C as soon as the first line shows still cleans up.
+  // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
+  process.stdout.on('error', () => {
+    killAll();
+    process.exit(1);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll(); // every process group the checks started: the student's program and its children
+      // written at once: console.log to a pipe may still be queued when the process exits
+      writeSync(1, `\nstopped by ${signal}: nothing it started is left running\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
   const types = target.types === false ? Promise.resolve([]) : typeErrors(file); // beside the checks
   const what = target.extra ? ' and the exercise' : '';
   console.log(
@@ -56,19 +70,6 @@ export async function checkFile(target: Target): Promise<number> {
     }
     while (lines[printed] !== undefined) console.log(lines[printed++]);
   };
-  // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
-  process.stdout.on('error', () => {
-    killAll();
-    process.exit(1);
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killAll(); // every process group the checks started: the student's program and its children
-      // written at once: console.log to a pipe may still be queued when the process exits
-      writeSync(1, `\nstopped by ${signal}: nothing it started is left running\n`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
   const withExtra = { ...set, checks: [...set.checks, ...(target.extra ?? [])] };
   const results = await runSet(withExtra, file, runtime, report);
   const errors = await types;
