@@ -113,3 +113,10 @@ test('the English README and the Chinese one link to each other', (t) => {
   t.true(read('README.md').includes('(README.zh.md)'));
   t.true(read('README.zh.md').includes('(README.md)'));
 });
+
+test('the catalog both ways: every Chinese lesson has its English one, and README.zh.md lists each', (t) => {
+  const chinese = readdirSync(`${root}lessons/zh`).filter((f) => /^\d\d-.*\.md$/.test(f));
+  t.deepEqual(chinese, lessons, 'lessons/zh/ holds a twin of each lesson, and nothing else');
+  const index = read('README.zh.md');
+  for (const f of lessons) t.true(index.includes(`(lessons/zh/${f})`), `README.zh.md links ${f}`);
+});
