@@ -25,9 +25,10 @@ export interface Block {
 }
 
 /** The ```console blocks of a lesson's `## Transcript` section. */
-function parseTranscript(stem: string): Block[] {
-  const text = read(`lessons/${stem}.md`);
-  const section = /^## Transcript\n([\s\S]*?)(?=^## )/m.exec(text)?.[1] ?? '';
+function parseTranscript(stem: string, zh = false): Block[] {
+  const text = read(zh ? `lessons/zh/${stem}.md` : `lessons/${stem}.md`);
+  const heading = zh ? '## 运行记录' : '## Transcript'; // the Chinese twin's name for the section
+  const section = new RegExp(`^${heading}\\n([\\s\\S]*?)(?=^## )`, 'm').exec(text)?.[1] ?? '';
   return [...section.matchAll(/^```console\n([\s\S]*?)^```$/gm)].map(([, body = '']) => {
     const [command = '', ...output] = body.replace(/\n$/, '').split('\n');
     const m = /^\$ (?:printf '([^']*)' \| )?npx tsx scripts\/(\S+\.ts)((?: \S+)*)$/.exec(command);
@@ -69,6 +70,7 @@ export async function checkTranscript(
   } = {},
 ) {
   const blocks = parseTranscript(stem);
+  const chinese = parseTranscript(stem, true);
   t.true(blocks.length > 0, `lessons/${stem}.md has no transcript blocks`);
   const inputs = blocks.map((b, i) => b.piped ?? typed[i] ?? []);
   const results: (Done | undefined)[] = [];
@@ -106,6 +108,11 @@ export async function checkTranscript(
     const label = `lessons/${stem}.md, terminal ${i + 1} (${block.script})`;
     if (matchesWithPlaceholders(actual, expected)) t.pass(label);
     else t.is(actual, expected, label);
+    // The Chinese twin shows the same run: its transcript is held to it the same way.
+    const zh = chinese[i]?.expected.trimEnd() ?? '(no such terminal)';
+    const zhLabel = `lessons/zh/${stem}.md, terminal ${i + 1} (${block.script})`;
+    if (matchesWithPlaceholders(actual, zh)) t.pass(zhLabel);
+    else t.is(actual, zh, zhLabel);
   }
 }
 
