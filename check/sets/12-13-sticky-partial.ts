@@ -23,7 +23,7 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { client02 } from './01-02-tcp-chat.ts';
+import { nothingListening } from './01-02-tcp-chat.ts';
 
 export const server12: CheckSet = {
   lesson: '12',
@@ -236,13 +236,6 @@ export function leavesAnOpenConnection(text: string): Check {
       if (said) throw new Miss(sent, 'nothing on stdout', `it printed ${shown(said)}`);
     },
   };
-}
-
-/** Lesson 02's own check: with nothing listening, one line that says to start the server. */
-export function nothingListening(): Check {
-  const check = client02.checks.find((ch) => ch.name.startsWith('nothing listening'));
-  if (!check) throw new Error("lesson 02's set has no check named 'nothing listening…'");
-  return check;
 }
 
 export function overIPv6(text: string): Check {

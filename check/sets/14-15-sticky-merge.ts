@@ -5,12 +5,12 @@
  */
 import { output } from '../../test/harness.ts';
 import { type CheckSet, connectTo, exitsWith, Miss, shown, type Wrong } from '../checks.ts';
+import { nothingListening } from './01-02-tcp-chat.ts';
 import {
   afterListening,
   badPort,
   leavesAnOpenConnection,
   nextTurn,
-  nothingListening,
   overIPv6,
   resetWhileReading,
   sendsAndLeaves,

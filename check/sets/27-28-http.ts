@@ -6,12 +6,11 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type Server, until } from '../../test/harness.ts';
+import { type Server, until } from '../../test/harness.ts';
 import {
   type CheckSet,
   type Context,
   connectTo,
-  ends,
   exitsWith,
   listen,
   Miss,
@@ -21,6 +20,7 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
+import { nothingListening } from './01-02-tcp-chat.ts';
 
 const CHINESE = '你好, 世界: HTTP counts bytes\n'; // 26 characters, 34 bytes
 const SECRET = 'the secret beside --dir';
@@ -349,25 +349,7 @@ export const client28: CheckSet = {
           );
       },
     },
-    {
-      name: 'nothing listening: one line that says to start the server, exit 1',
-      section: 'Run it',
-      async run(c) {
-        const port = await freePort();
-        const proc = c.client({ port });
-        const done = await ends(proc, `--port ${port}, where nothing listens`, 'an end');
-        if (
-          done.exitCode !== 1 ||
-          !/nothing is listening/.test(done.stderr) ||
-          done.stderr.includes('\n')
-        )
-          throw new Miss(
-            `--port ${port}, where nothing listens`,
-            'one line "nothing is listening on … — start … first", exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr)}`,
-          );
-      },
-    },
+    nothingListening(),
   ],
 };
 
