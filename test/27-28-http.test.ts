@@ -23,6 +23,7 @@ import {
   type Server,
   server,
   tcpSockets,
+  tempFolder,
   until,
   waitFor,
   write,
@@ -398,9 +399,7 @@ const bodies: [string, string, RegExp][] = [
 for (const [what, path, says] of bodies) {
   test(`28 against Python's http.server: ${what}, every byte saved`, async (t) => {
     const at = await pythonServer();
-    const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-28-'));
-    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-    const saved = join(folder, 'body');
+    const saved = join(tempFolder(t, '28'), 'body');
     const done = await client(t, CLIENT, at, { args: [path, '--out', saved] });
     t.is(done.exitCode, 0, done.stderr);
     t.regex(done.stdout, says);

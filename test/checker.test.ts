@@ -5,14 +5,13 @@
  * against the kit's scripts, starters and wrong solutions, and the type check, are tried by
  * `npm run test:checker` (test/checker/checker.test.ts), which costs more than this suite has.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { build } from 'esbuild';
 import { execa } from 'execa';
-import { command, read, root, tcpSockets, until } from './harness.ts';
+import { command, read, root, tcpSockets, tempFolder, until } from './harness.ts';
 
 /** The CLI bundled once to plain JavaScript (a start in 0.1 s, not tsx's 0.4), inside the kit so
  * that what it imports resolves as from check/cli.ts. */
@@ -35,9 +34,7 @@ const cli = (async () => {
 
 /** A student's file in a folder removed when the test ends: 01 as it is, with `edit` applied. */
 function copy(t: ExecutionContext, edit: (source: string) => string = (s) => s) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-student-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, '01-tcp-server.ts');
+  const file = join(tempFolder(t, 'student'), '01-tcp-server.ts');
   writeFileSync(file, edit(read('scripts/01-tcp-server.ts')));
   return file;
 }

@@ -17,7 +17,8 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { basename, dirname, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
@@ -588,6 +589,16 @@ export function limited(n: number) {
       waiting.shift()?.();
     }
   };
+}
+
+// ---- folders --------------------------------------------------------------------------------
+
+/** A fresh folder, `sockets-kit-NAME-…` in the system's temporary folder, removed with all it
+ * holds when the test ends: for a copy of a script, a file it writes, a student's file. */
+export function tempFolder(t: Owner, name: string): string {
+  const folder = mkdtempSync(join(tmpdir(), `sockets-kit-${name}-`));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  return folder;
 }
 
 // ---- UNIX sockets (lessons 18-19): --path instead of --port ------------------------------------

@@ -3,8 +3,7 @@
  * Node and python3). Every test starts a redis-server of its own (./server.ts), so that no two
  * tests share the room's channel. What needs no Redis is in test/29-chat-room-redis.test.ts.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
@@ -17,6 +16,7 @@ import {
   scriptPath,
   server,
   start,
+  tempFolder,
   until,
   waitFor,
 } from '../harness.ts';
@@ -274,8 +274,7 @@ test('a line published by anyone else on the channel (redis-cli) reaches every r
 
 test('29 copied alone into an empty folder runs there with Redis, and ends quietly on Ctrl+C', async (t) => {
   const redis = await redisServer(t);
-  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-copy-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const folder = tempFolder(t, 'copy');
   copyFileSync(scriptPath(ROOM), join(folder, ROOM));
   const proc = start(t, join(folder, ROOM), {
     cwd: folder,
