@@ -191,6 +191,29 @@ export function start(t: Owner, name: string, options: StartOptions = {}): Proc 
   return proc;
 }
 
+/**
+ * Start a program that is not one of the kit's scripts (curl, python3, redis-cli, the checker), in
+ * the kit's root, with a script's time limit. At teardown it gets a SIGTERM, so that a program
+ * that starts others (the checker) ends them too, and execa's SIGKILL 5 s later if it is still
+ * there. `env` is added to this process's environment; `stripFinalNewline: false` keeps the last
+ * line end of what it printed.
+ */
+export function program(
+  t: Owner,
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; stripFinalNewline?: boolean } = {},
+) {
+  const proc = execa(file, args, {
+    cwd: root,
+    reject: false,
+    timeout: PROCESS_TIMEOUT_MS,
+    ...options,
+  });
+  t.teardown(() => proc.kill());
+  return proc;
+}
+
 /** SIGKILL to every process of group `pid` (a `group: true` start), if any is left. */
 export function killGroup(pid: number) {
   try {

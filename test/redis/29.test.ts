@@ -6,11 +6,11 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { execa } from 'execa';
 import {
   firstLine,
   output,
   pause,
+  program,
   RUNNER,
   type Server,
   scriptPath,
@@ -95,10 +95,13 @@ test('lesson 29 transcript: one room and one client, with a Redis', async (t) =>
 test('two rooms, one Redis: ann on 8090 and bob on 8091 talk, Redis goes away and comes back; lesson 29 shows it', async (t) => {
   const redis = await redisServer(t);
   const [a, b] = [await room(t, redis), await room(t, redis)];
-  const watch = execa('redis-cli', ['-p', `${redis.port}`, '--no-raw', 'subscribe', 'chat-room'], {
-    reject: false,
-  });
-  t.teardown(() => watch.kill('SIGKILL'));
+  const watch = program(t, 'redis-cli', [
+    '-p',
+    `${redis.port}`,
+    '--no-raw',
+    'subscribe',
+    'chat-room',
+  ]);
   let watched = '';
   for (const stream of [watch.stdout, watch.stderr]) {
     stream.on('data', (chunk: Buffer) => {

@@ -5,7 +5,7 @@
  * need it; `npm test` does not.
  */
 import { execa, type ResultPromise } from 'execa';
-import { freePort, type Owner, PROCESS_TIMEOUT_MS, tempFolder } from '../harness.ts';
+import { freePort, type Owner, PROCESS_TIMEOUT_MS, program, tempFolder } from '../harness.ts';
 
 export interface Redis {
   port: number;
@@ -67,9 +67,6 @@ export async function redisServer(t: Owner, args: string[] = []): Promise<Redis>
       await proc;
     },
     restart: () => launch(port),
-    cli: async (...cli) => {
-      const done = await execa('redis-cli', ['-p', `${port}`, ...cli], { reject: false });
-      return done.stdout;
-    },
+    cli: async (...cli) => (await program(t, 'redis-cli', ['-p', `${port}`, ...cli])).stdout,
   };
 }
