@@ -31,6 +31,7 @@ import {
   cpuSeconds,
   cpuTotal,
   type Flood,
+  fixed,
   flood,
   hangUpAll,
   raiseFileLimit,
@@ -38,6 +39,7 @@ import {
   startServer,
   steady,
   tally,
+  thousands,
 } from './load.ts';
 
 const { values } = parseArgs({
@@ -137,8 +139,6 @@ function spread(port: number, pids: number[]) {
   return pids.map((pid) => ss.split('\n').filter((l) => l.includes(`pid=${pid},`)).length);
 }
 
-const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const thousands = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 const percent = (x: number) => `${fixed(x * 100, 0)} %`;
 
 async function run(setup: string, n: number) {

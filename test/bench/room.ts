@@ -39,6 +39,7 @@ import {
   cpuSeconds,
   cpuTotal,
   type Flood,
+  fixed,
   flood,
   hangUpAll,
   type Peer,
@@ -48,6 +49,7 @@ import {
   status,
   steady,
   tally,
+  thousands,
 } from './load.ts';
 
 const { values } = parseArgs({
@@ -223,9 +225,6 @@ async function stalled() {
 }
 
 // ---- the report -------------------------------------------------------------------------------
-
-const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const thousands = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 
 function table(rows: Row[]) {
   const head =
