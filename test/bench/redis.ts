@@ -20,11 +20,11 @@
  * Flags: --sizes 1000,10000 --rate 10 --seconds 3 --window 200000 --only 20,29x1,29x2,reuse
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { command, scriptPath } from '../harness.ts';
+import { command, scriptPath, tempFolder } from '../harness.ts';
 import { type Redis, redisServer } from '../redis/server.ts';
 import { fetched } from '../runtimes-cache.ts';
 import {
@@ -87,7 +87,7 @@ function reusing() {
   const source = readFileSync(ROOM29, 'utf8');
   const call = '.listen(port, host);';
   if (!source.includes(call)) throw new Error(`29 has no "${call}"`);
-  const copy = join(mkdtempSync(join(tmpdir(), 'redis-bench-')), '29-reuse-port.ts');
+  const copy = join(tempFolder(owner, 'bench-redis'), '29-reuse-port.ts'); // removed after the run
   writeFileSync(copy, source.replace(call, '.listen({ port, host, reusePort: true });'));
   return copy;
 }

@@ -30,7 +30,7 @@
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -188,7 +188,9 @@ function unbounded() {
   const source = readFileSync(resolve(values.server), 'utf8');
   const limit = 'const MAX_QUEUE = 64 * 1024;';
   if (!source.includes(limit)) throw new Error(`${values.server} has no line "${limit}"`);
-  const copy = join(mkdtempSync(join(tmpdir(), 'room-bench-')), '20-unbounded.ts');
+  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-bench-room-'));
+  process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+  const copy = join(folder, '20-unbounded.ts');
   writeFileSync(copy, source.replace(limit, 'const MAX_QUEUE = Number.POSITIVE_INFINITY;'));
   return copy;
 }
