@@ -223,8 +223,8 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
   const x = await roomClient(t, slow, 'x');
   const y = await roomClient(t, fast, 'y');
   await x.sees('* y joined\n');
-  process.kill(slow.proc.pid ?? 0, 'SIGSTOP'); // the slow room reads nothing now
-  t.teardown(() => process.kill(slow.proc.pid ?? 0, 'SIGCONT'));
+  slow.proc.kill('SIGSTOP'); // the slow room reads nothing now
+  t.teardown(() => slow.proc.kill('SIGCONT'));
   const cutOff = 'for overcoming of output buffer limits';
   const line = `flood ${'z'.repeat(994)}\n`; // 1,000 bytes, within the room's 1,024
   let sent = 0;
@@ -240,7 +240,7 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
       .split('\n')
       .find((l) => l.includes(cutOff)),
   );
-  process.kill(slow.proc.pid ?? 0, 'SIGCONT');
+  slow.proc.kill('SIGCONT');
   await x.sees('* the room is split: ');
   await x.sees('* the room is whole again\n');
   y.socket.write('after the cut\n');
