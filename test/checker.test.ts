@@ -38,9 +38,11 @@ function copy(t: ExecutionContext, edit: (source: string) => string = (s) => s) 
   return file;
 }
 
-/** Run the checker as a student would, with short waits for what will never come. */
-async function check(t: ExecutionContext, args: string[]) {
-  const env = { KIT_CHECK_WAIT_MS: '2000', INIT_CWD: root };
+/** Run the checker as a student would. Its waits are 10 s, or `waitMs` for a case in which what
+ * it waits for must never come (a hang): short only there, since elsewhere a short wait would
+ * fail a start that a busy machine makes slow. */
+async function check(t: ExecutionContext, args: string[], waitMs = 10_000) {
+  const env = { KIT_CHECK_WAIT_MS: `${waitMs}`, INIT_CWD: root };
   return await program(t, 'node', [await cli, ...args], { env });
 }
 
@@ -95,6 +97,7 @@ test('a file that does not parse: where, as FILE:LINE:COLUMN, exit 1', async (t)
   t.is(done.stderr.split('\n').length, 1);
 });
 
+/** What a copy has wrong, its edit, what the first check says; the hang's wait is 2 s. */
 const broken: [string, (s: string) => string, RegExp][] = [
   [
     'a crash at start: its own stack trace, marked as its own, naming its own lines',
@@ -134,7 +137,11 @@ for (const [what, edit, says] of broken) {
         .filter((s) => s.state === 'LISTEN')
         .map((s) => s.inode);
     const before = listeners8088(); // another program of this machine's may hold 8088 already
-    const done = await check(t, ['01', file, '--no-types']);
+    const done = await check(
+      t,
+      ['01', file, '--no-types'],
+      what.includes('hang') ? 2000 : undefined,
+    );
     t.is(done.exitCode, 1);
     t.regex(done.stdout, says);
     t.regex(done.stdout, /^✘ starts, and its first line says where it listens/m);
@@ -159,7 +166,7 @@ test("Ctrl+C while a check waits: exit 130, and the student's program is gone to
       'async function main() {\n  await new Promise(() => setInterval(() => {}, 1000));',
     ),
   );
-  const env = { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root };
+  const env = { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root }; // while the test presses Ctrl+C
   const run = program(t, 'node', [await cli, '01', file, '--no-types'], { env });
   await new Promise((begun) => run.stdout.once('data', begun)); // its first line
   await until(() => (leftRunning(file).length ? 'running' : ''), 'running', "the student's file");
