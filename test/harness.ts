@@ -77,13 +77,15 @@ export interface StartOptions {
  *   tsx's loader, which matters for a suite of a few hundred processes on two cores.
  * - `cjs`: the same, stripped as CommonJS: what tsx makes of a copy in a folder with no
  *   package.json (test/copy.test.ts; not a KIT_RUNNER).
+ * - `mapped`: as `js`, with a source map, for a stack trace with the file's own lines (the
+ *   checker's way to run a student's file; not a KIT_RUNNER).
  * - `tsx`: `node --import tsx`, as the README runs it on Node 20.
  * - `node`: the `.ts` file itself, with the `node` of `KIT_NODE` (22.18 or newer strips types).
  * - `deno`: `deno run -A` with the `deno` of `KIT_DENO`; `bun`: the `bun` of `KIT_BUN`.
  * `npm run test:runtimes` fetches pinned versions of each and runs the suite under all of them.
  */
 export const RUNNER = process.env.KIT_RUNNER ?? 'js';
-const RUNNERS = ['js', 'mapped', 'tsx', 'node', 'deno', 'bun'];
+const RUNNERS = ['js', 'tsx', 'node', 'deno', 'bun'];
 if (!RUNNERS.includes(RUNNER)) throw new Error(`KIT_RUNNER is one of ${RUNNERS.join(', ')}`);
 const cacheDir = `${root}node_modules/.cache/sockets-kit/`;
 
