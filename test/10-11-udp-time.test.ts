@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -16,6 +15,7 @@ import {
   sendDatagram,
   server,
   start,
+  tempFolder,
   tsxLoader,
   udpSocket,
   usagePrefix,
@@ -120,8 +120,7 @@ test('11 keeps a datagram that came while it sat at the prompt: its next read re
 });
 
 test('10 runs when started through a symbolic link with another name', async (t) => {
-  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-link-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const folder = tempFolder(t, 'link');
   const link = join(folder, 'time.ts'); // ln -s …/10-udp-time-server.ts time.ts
   symlinkSync(scriptPath(SERVER), link);
   // Through tsx under the default runner: a stripped copy would not be the link itself.

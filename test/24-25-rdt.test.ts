@@ -5,8 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
@@ -21,6 +20,7 @@ import {
   scriptPath,
   server,
   start,
+  tempFolder,
   udpSocket,
   usagePrefix,
 } from './harness.ts';
@@ -49,11 +49,7 @@ const seqOf = (datagram: Buffer) => datagram.readUInt32BE(5);
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-function folder(t: ExecutionContext) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-rdt-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const folder = (t: ExecutionContext) => tempFolder(t, 'rdt');
 
 const STATS = /: (\d+) datagrams sent, (\d+) retransmitted, dropped: (.+)$/;
 

@@ -2,11 +2,10 @@
  * Lesson 26 measures; this only checks that it runs, prints its table and writes its chart. The
  * measuring itself is `npm run bench:udp`, outside `npm test`.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { RUNNER, scriptPath, start, usagePrefix } from './harness.ts';
+import { RUNNER, scriptPath, start, tempFolder, usagePrefix } from './harness.ts';
 import { checkTranscript } from './transcript.ts';
 
 const SCRIPT = '26-tcp-vs-udp.ts';
@@ -19,11 +18,7 @@ const LATENCY = [
 ];
 const BULK = ['24/25 64 KiB, --window 1, --loss 0', '24/25 64 KiB, --window 64, --loss 0'];
 
-function folder(t: ExecutionContext) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-26-test-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const folder = (t: ExecutionContext) => tempFolder(t, '26-test');
 
 /** The table's rows: label, then the numbers (or '–' and a word) after it. */
 function table(stdout: string) {

@@ -11,18 +11,18 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { execa } from 'execa';
 import {
   client,
   dial,
   type Owner,
   output,
-  PROCESS_TIMEOUT_MS,
   pause,
+  program,
   root,
   type Server,
   server,
   tcpSockets,
+  tempFolder,
   until,
   waitFor,
   write,
@@ -125,18 +125,9 @@ async function exchange(
 
 const get = (path: string, more = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n${more}\r\n`;
 
-/** A program that is not a script (curl, python3), with the harness's time limit and a kill. */
-function program(t: Owner, command: string, args: string[]) {
-  const options = {
-    reject: false,
-    timeout: PROCESS_TIMEOUT_MS,
-    cwd: root,
-    stripFinalNewline: false,
-  };
-  const proc = execa(command, args, options);
-  t.teardown(() => proc.kill('SIGKILL'));
-  return proc;
-}
+/** curl or python3, as the harness runs a program, with what it printed kept to its last byte. */
+const run = (t: Owner, command: string, args: string[]) =>
+  program(t, command, args, { stripFinalNewline: false });
 
 // ---- the transcripts ------------------------------------------------------------------------
 
@@ -151,13 +142,13 @@ test('lesson 28 transcript: the status line and headers as they come, then the b
 test('curl: a file, its type and its length; HEAD gives the same head and no body', async (t) => {
   const s = await served();
   const url = `http://127.0.0.1:${s.port}/pic.svg`;
-  const got = await program(t, 'curl', ['-sS', '-i', url]);
+  const got = await run(t, 'curl', ['-sS', '-i', url]);
   t.is(got.exitCode, 0, got.stderr);
   t.regex(got.stdout, /^HTTP\/1\.1 200 OK\r\n/);
   t.regex(got.stdout, /\r\nContent-Type: image\/svg\+xml; charset=utf-8\r\n/);
   t.regex(got.stdout, /\r\nContent-Length: 63\r\n/);
   t.true(got.stdout.endsWith(readFileSync(join(www, 'pic.svg'), 'utf8')));
-  const head = await program(t, 'curl', ['-sS', '-I', url]);
+  const head = await run(t, 'curl', ['-sS', '-I', url]);
   const undated = (text: string) => text.replace(/\r\nDate: [^\r]*/, '');
   t.is(undated(head.stdout), undated(got.stdout.slice(0, got.stdout.indexOf('\r\n\r\n') + 4)));
 });
@@ -165,7 +156,7 @@ test('curl: a file, its type and its length; HEAD gives the same head and no bod
 test('curl -v: two URLs on one connection ("Re-using existing connection")', async (t) => {
   const s = await served();
   const base = `http://127.0.0.1:${s.port}`;
-  const got = await program(t, 'curl', ['-sv', `${base}/a.txt`, `${base}/nope`]);
+  const got = await run(t, 'curl', ['-sv', `${base}/a.txt`, `${base}/nope`]);
   t.is(got.exitCode, 0, got.stderr);
   t.regex(got.stderr, /Re-using existing connection/);
   t.regex(got.stderr, /< HTTP\/1\.1 404 Not Found/);
@@ -177,7 +168,7 @@ test('Content-Length counts bytes: a Chinese file name and body, by curl and raw
   const bytes = Buffer.byteLength(CHINESE);
   t.true(bytes > CHINESE.length, 'more bytes than characters');
   const url = `http://127.0.0.1:${s.port}/${encodeURIComponent('中文.txt')}`;
-  const got = await program(t, 'curl', ['-sS', '-i', url]);
+  const got = await run(t, 'curl', ['-sS', '-i', url]);
   t.regex(got.stdout, new RegExp(`\r\nContent-Length: ${bytes}\r\n`));
   t.true(got.stdout.endsWith(`\r\n\r\n${CHINESE}`));
   // The path as raw UTF-8 bytes, not percent-encoded, as some clients send it.
@@ -191,7 +182,7 @@ test('curl: the error codes, each with its reason', async (t) => {
   const s = await served();
   const base = `http://127.0.0.1:${s.port}`;
   const code = async (...args: string[]) =>
-    (await program(t, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args])).stdout;
+    (await run(t, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args])).stdout;
   t.is(await code(`${base}/nope.txt`), '404');
   t.is(await code('-X', 'DELETE', `${base}/a.txt`), '405');
   t.is(await code('-d', 'x=1', `${base}/a.txt`), '405'); // a POST, with a body
@@ -199,7 +190,7 @@ test('curl: the error codes, each with its reason', async (t) => {
   t.is(await code(`${base}/${'x'.repeat(9000)}`), '414');
   t.is(await code('-H', `X-Big: ${'x'.repeat(20_000)}`, `${base}/a.txt`), '431');
   t.is(await code(`${base}/%zz`), '400');
-  const allow = await program(t, 'curl', ['-si', '-X', 'PUT', `${base}/a.txt`]);
+  const allow = await run(t, 'curl', ['-si', '-X', 'PUT', `${base}/a.txt`]);
   t.regex(allow.stdout, /\r\nAllow: GET, HEAD\r\n/);
 });
 
@@ -357,7 +348,7 @@ test('a client that stops mid-headers is closed after --timeout, and the server 
 
 test("Python's http.client: keep-alive on one socket, HEAD, a Chinese path", async (t) => {
   const s = await served();
-  const got = await program(t, 'python3', [
+  const got = await run(t, 'python3', [
     `${root}test/fixtures/http_client.py`,
     String(s.port),
     '/中文.txt',
@@ -379,7 +370,7 @@ let python: Promise<{ port: number }> | undefined;
 /** test/fixtures/http_peer.py: Python's http.server on a free port, serving `www`. */
 function pythonServer() {
   python ??= (async () => {
-    const proc = program(file, 'python3', [`${root}test/fixtures/http_peer.py`, www]);
+    const proc = run(file, 'python3', [`${root}test/fixtures/http_peer.py`, www]);
     let seen = '';
     proc.stdout?.on('data', (chunk) => {
       seen += chunk;
@@ -398,9 +389,7 @@ const bodies: [string, string, RegExp][] = [
 for (const [what, path, says] of bodies) {
   test(`28 against Python's http.server: ${what}, every byte saved`, async (t) => {
     const at = await pythonServer();
-    const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-28-'));
-    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-    const saved = join(folder, 'body');
+    const saved = join(tempFolder(t, '28'), 'body');
     const done = await client(t, CLIENT, at, { args: [path, '--out', saved] });
     t.is(done.exitCode, 0, done.stderr);
     t.regex(done.stdout, says);

@@ -6,18 +6,20 @@
  * that holds its socket after its last word), exit 0, once what it had queued is sent.
  *
  * The peer is played by the test, with a socket that never closes its side: `allowHalfOpen`,
- * so that Node does not answer the script's FIN with its own, as the harness's `dial()` and
- * `peerServer()` do at once (against them a script that waits for its peer's FIN ends anyway).
+ * so that Node does not answer the script's FIN with its own, as it does by default (against such
+ * a peer a script that waits for its peer's FIN ends anyway): the harness's `dial()` and
+ * `peerServer()` with `hold`.
  * The only time bound is until()'s: it catches a hang, it measures nothing.
  */
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import './as-library.ts'; // before the script: its frame encoder, without running it
 import { encode } from '../scripts/16-framed-server.ts';
 import {
   client,
+  dial,
   type Proc,
+  peerServer,
   printedSoFar,
   type Server,
   server,
@@ -46,23 +48,16 @@ function hold(t: ExecutionContext, socket: Socket): Held {
 
 /** A raw client that holds its socket open, whatever the server does. */
 async function holdingClient(t: ExecutionContext, s: Server): Promise<Held> {
-  const options = { allowHalfOpen: true };
-  const socket = s.path
-    ? connect({ ...options, path: s.path })
-    : connect({ ...options, port: s.port, host: '127.0.0.1' });
-  await once(socket, 'connect');
-  return hold(t, socket);
+  return hold(t, await dial(t, s, '127.0.0.1', { hold: true }));
 }
 
 /** A server that holds each connection open, whatever its client does: the next one accepted. */
 async function holdingServer(t: ExecutionContext, path?: string) {
-  const listener = createServer({ allowHalfOpen: true });
-  if (path) listener.listen(path);
-  else listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  t.teardown(() => listener.close());
-  const to = path ? { port: Number.NaN, path } : { port: (listener.address() as AddressInfo).port };
-  const accepted = once(listener, 'connection').then(([socket]) => hold(t, socket as Socket));
+  let accept: (held: Held) => void = () => {};
+  const accepted = new Promise<Held>((resolve) => {
+    accept = resolve;
+  });
+  const to = await peerServer(t, (socket) => accept(hold(t, socket)), path, { hold: true });
   return { to, accepted };
 }
 

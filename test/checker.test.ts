@@ -5,14 +5,12 @@
  * against the kit's scripts, starters and wrong solutions, and the type check, are tried by
  * `npm run test:checker` (test/checker/checker.test.ts), which costs more than this suite has.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { build } from 'esbuild';
-import { execa } from 'execa';
-import { command, read, root, tcpSockets, until } from './harness.ts';
+import { command, program, read, root, tcpSockets, tempFolder, until } from './harness.ts';
 
 /** The CLI bundled once to plain JavaScript (a start in 0.1 s, not tsx's 0.4), inside the kit so
  * that what it imports resolves as from check/cli.ts. */
@@ -35,21 +33,17 @@ const cli = (async () => {
 
 /** A student's file in a folder removed when the test ends: 01 as it is, with `edit` applied. */
 function copy(t: ExecutionContext, edit: (source: string) => string = (s) => s) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-student-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, '01-tcp-server.ts');
+  const file = join(tempFolder(t, 'student'), '01-tcp-server.ts');
   writeFileSync(file, edit(read('scripts/01-tcp-server.ts')));
   return file;
 }
 
-/** Run the checker as a student would, with short waits for what will never come. */
-async function check(args: string[], env: Record<string, string> = {}) {
-  return execa('node', [await cli, ...args], {
-    cwd: root,
-    reject: false,
-    timeout: 60_000,
-    env: { KIT_CHECK_WAIT_MS: '2000', INIT_CWD: root, ...env },
-  });
+/** Run the checker as a student would. Its waits are 10 s, or `waitMs` for a case in which what
+ * it waits for must never come (a hang): short only there, since elsewhere a short wait would
+ * fail a start that a busy machine makes slow. */
+async function check(t: ExecutionContext, args: string[], waitMs = 10_000) {
+  const env = { KIT_CHECK_WAIT_MS: `${waitMs}`, INIT_CWD: root };
+  return await program(t, 'node', [await cli, ...args], { env });
 }
 
 /** Every process still running the student's `file`: the checker runs it stripped of its types,
@@ -83,7 +77,7 @@ test('bad input: one line and exit 2 for the usage, a lesson with no checks, a p
     ],
   ];
   for (const [args, line] of cases) {
-    const done = await check(args);
+    const done = await check(t, args);
     t.is(done.exitCode, 2, done.stderr);
     t.regex(done.stderr, line);
     t.is(done.stderr.split('\n').length, 1, 'one line');
@@ -94,7 +88,7 @@ test('a file that does not parse: where, as FILE:LINE:COLUMN, exit 1', async (t)
   const file = copy(t, (s) =>
     s.replace('async function main() {', 'async function main() {\n  const = 1;'),
   );
-  const done = await check(['01', file, '--no-types']);
+  const done = await check(t, ['01', file, '--no-types']);
   t.is(done.exitCode, 1);
   t.regex(
     done.stderr,
@@ -103,6 +97,7 @@ test('a file that does not parse: where, as FILE:LINE:COLUMN, exit 1', async (t)
   t.is(done.stderr.split('\n').length, 1);
 });
 
+/** What a copy has wrong, its edit, what the first check says; the hang's wait is 2 s. */
 const broken: [string, (s: string) => string, RegExp][] = [
   [
     'a crash at start: its own stack trace, marked as its own, naming its own lines',
@@ -142,7 +137,11 @@ for (const [what, edit, says] of broken) {
         .filter((s) => s.state === 'LISTEN')
         .map((s) => s.inode);
     const before = listeners8088(); // another program of this machine's may hold 8088 already
-    const done = await check(['01', file, '--no-types']);
+    const done = await check(
+      t,
+      ['01', file, '--no-types'],
+      what.includes('hang') ? 2000 : undefined,
+    );
     t.is(done.exitCode, 1);
     t.regex(done.stdout, says);
     t.regex(done.stdout, /^✘ starts, and its first line says where it listens/m);
@@ -167,11 +166,8 @@ test("Ctrl+C while a check waits: exit 130, and the student's program is gone to
       'async function main() {\n  await new Promise(() => setInterval(() => {}, 1000));',
     ),
   );
-  const run = execa('node', [await cli, '01', file, '--no-types'], {
-    cwd: root,
-    reject: false,
-    env: { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root },
-  });
+  const env = { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root }; // while the test presses Ctrl+C
+  const run = program(t, 'node', [await cli, '01', file, '--no-types'], { env });
   await new Promise((begun) => run.stdout.once('data', begun)); // its first line
   await until(() => (leftRunning(file).length ? 'running' : ''), 'running', "the student's file");
   run.kill('SIGINT');

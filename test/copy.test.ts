@@ -11,8 +11,7 @@
  * Lesson 29 listens, then links to Redis: here, with no Redis, it must get as far as saying so
  * (test/redis/29.test.ts runs a copy with one, to its `listening on`).
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import {
@@ -25,6 +24,7 @@ import {
   socketPath,
   start,
   takesPath,
+  tempFolder,
   usagePrefix,
 } from './harness.ts';
 
@@ -35,8 +35,7 @@ if (RUNNER === 'js') cases.push(...throughTsx.map((name) => [name, 'tsx'] as con
 
 for (const [name, runner] of cases) {
   test(`${name}, copied alone into an empty folder, runs there (${runner})`, async (t) => {
-    const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-copy-'));
-    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+    const folder = tempFolder(t, 'copy');
     const copy = join(folder, name);
     copyFileSync(scriptPath(name), copy);
     const options = { cwd: folder, runner };

@@ -17,7 +17,8 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { basename, dirname, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
@@ -76,13 +77,15 @@ export interface StartOptions {
  *   tsx's loader, which matters for a suite of a few hundred processes on two cores.
  * - `cjs`: the same, stripped as CommonJS: what tsx makes of a copy in a folder with no
  *   package.json (test/copy.test.ts; not a KIT_RUNNER).
+ * - `mapped`: as `js`, with a source map, for a stack trace with the file's own lines (the
+ *   checker's way to run a student's file; not a KIT_RUNNER).
  * - `tsx`: `node --import tsx`, as the README runs it on Node 20.
  * - `node`: the `.ts` file itself, with the `node` of `KIT_NODE` (22.18 or newer strips types).
  * - `deno`: `deno run -A` with the `deno` of `KIT_DENO`; `bun`: the `bun` of `KIT_BUN`.
  * `npm run test:runtimes` fetches pinned versions of each and runs the suite under all of them.
  */
 export const RUNNER = process.env.KIT_RUNNER ?? 'js';
-const RUNNERS = ['js', 'mapped', 'tsx', 'node', 'deno', 'bun'];
+const RUNNERS = ['js', 'tsx', 'node', 'deno', 'bun'];
 if (!RUNNERS.includes(RUNNER)) throw new Error(`KIT_RUNNER is one of ${RUNNERS.join(', ')}`);
 const cacheDir = `${root}node_modules/.cache/sockets-kit/`;
 
@@ -187,6 +190,29 @@ export function start(t: Owner, name: string, options: StartOptions = {}): Proc 
     // line in /proc, a moment before its open files).
     if (group) await proc;
   });
+  return proc;
+}
+
+/**
+ * Start a program that is not one of the kit's scripts (curl, python3, redis-cli, the checker), in
+ * the kit's root, with a script's time limit. At teardown it gets a SIGTERM, so that a program
+ * that starts others (the checker) ends them too, and execa's SIGKILL 5 s later if it is still
+ * there. `env` is added to this process's environment; `stripFinalNewline: false` keeps the last
+ * line end of what it printed.
+ */
+export function program(
+  t: Owner,
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; stripFinalNewline?: boolean } = {},
+) {
+  const proc = execa(file, args, {
+    cwd: root,
+    reject: false,
+    timeout: PROCESS_TIMEOUT_MS,
+    ...options,
+  });
+  t.teardown(() => proc.kill());
   return proc;
 }
 
@@ -588,6 +614,16 @@ export function limited(n: number) {
       waiting.shift()?.();
     }
   };
+}
+
+// ---- folders --------------------------------------------------------------------------------
+
+/** A fresh folder, `sockets-kit-NAME-…` in the system's temporary folder, removed with all it
+ * holds when the test ends: for a copy of a script, a file it writes, a student's file. */
+export function tempFolder(t: Owner, name: string): string {
+  const folder = mkdtempSync(join(tmpdir(), `sockets-kit-${name}-`));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  return folder;
 }
 
 // ---- UNIX sockets (lessons 18-19): --path instead of --port ------------------------------------

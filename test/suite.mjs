@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { build } from 'esbuild';
 
 const args = process.argv.slice(2);
@@ -75,8 +76,14 @@ for (const old of readdirSync('.').filter((f) => /^\.test-build(-\d+)?$/.test(f)
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 process.env.KIT_TEST_BUILD = out; // for ava.suite.config.mjs
 await build({
-  entryPoints: tests,
-  outdir: out, // one level below the root, as test/ is: the harness finds the root
+  // Side by side in one folder, whichever folder of test/ a file is in (test/redis/29.test.ts is
+  // redis-29.test.mjs): ava looks for *.test.mjs there, and the folder is one level below the
+  // root, as test/ is, so that the harness finds the root.
+  entryPoints: tests.map((file) => ({
+    in: file,
+    out: relative('test', file).replace(/\.ts$/, '').replaceAll('/', '-'),
+  })),
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   packages: 'external',

@@ -29,7 +29,13 @@ const { values } = parseArgs({
 });
 const [RUNS, SECONDS] = [Number(values.runs), Number(values.seconds)];
 const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-bench-http-'));
-process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+/** The server of the moment, killed however the run ends (its end, an error, Ctrl+C). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL');
+  rmSync(folder, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
 writeFileSync(join(folder, 'file.txt'), `${'x'.repeat(1023)}\n`);
 
 try {
@@ -94,6 +100,8 @@ const SERVERS: Record<string, { argv: (keepAlive: boolean) => string[] }> = {
 async function start(argv: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const [file = '', ...rest] = argv;
   const proc = spawn(file, rest, { stdio: ['ignore', 'pipe', 'ignore'] });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   let seen = '';
   proc.stdout?.setEncoding('utf8');
   proc.stdout?.on('data', (chunk: string) => {

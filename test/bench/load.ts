@@ -7,9 +7,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { pause } from '../harness.ts';
 
 /** Each seating is given this long: asyncio took 90 s and more to seat 10,000 on a slow day. */
-export const SEAT_LIMIT_MS = 180_000;
+const SEAT_LIMIT_MS = 180_000;
 
 /**
  * Each side holds one file descriptor per client: raise the soft limit to the hard one if
@@ -133,7 +134,7 @@ function receive(p: Peer, text: string) {
 }
 let peerCount = 0;
 
-export function dial(port: number): Peer {
+function dial(port: number): Peer {
   const socket = connect(port, '127.0.0.1');
   const p: Peer = {
     socket,
@@ -152,8 +153,6 @@ export function dial(port: number): Peer {
   });
   return p;
 }
-
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Connect n clients (at most 500 handshakes at a time), then name them in waves of 500 (each
@@ -188,7 +187,7 @@ export async function seat(ports: number[], n: number, connected: () => number =
   return { peers, seconds: (performance.now() - began) / 1000, rssConnected };
 }
 
-export function percentile(sorted: number[], q: number) {
+function percentile(sorted: number[], q: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
@@ -268,3 +267,9 @@ export async function hangUpAll(peers: Peer[]) {
   for (const p of peers) p.socket.destroy();
   await pause(200);
 }
+
+// ---- the report ------------------------------------------------------------------------------
+
+export const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+export const thousands = (x: number) =>
+  Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–';

@@ -20,17 +20,18 @@
  * Flags: --sizes 1000,10000 --rate 10 --seconds 3 --window 200000 --only 20,29x1,29x2,reuse
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { command, scriptPath } from '../harness.ts';
+import { command, scriptPath, tempFolder } from '../harness.ts';
 import { type Redis, redisServer } from '../redis/server.ts';
 import { fetched } from '../runtimes-cache.ts';
 import {
   cpuSeconds,
   cpuTotal,
   type Flood,
+  fixed,
   flood,
   hangUpAll,
   raiseFileLimit,
@@ -38,6 +39,7 @@ import {
   startServer,
   steady,
   tally,
+  thousands,
 } from './load.ts';
 
 const { values } = parseArgs({
@@ -85,7 +87,7 @@ function reusing() {
   const source = readFileSync(ROOM29, 'utf8');
   const call = '.listen(port, host);';
   if (!source.includes(call)) throw new Error(`29 has no "${call}"`);
-  const copy = join(mkdtempSync(join(tmpdir(), 'redis-bench-')), '29-reuse-port.ts');
+  const copy = join(tempFolder(owner, 'bench-redis'), '29-reuse-port.ts'); // removed after the run
   writeFileSync(copy, source.replace(call, '.listen({ port, host, reusePort: true });'));
   return copy;
 }
@@ -137,8 +139,6 @@ function spread(port: number, pids: number[]) {
   return pids.map((pid) => ss.split('\n').filter((l) => l.includes(`pid=${pid},`)).length);
 }
 
-const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const thousands = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 const percent = (x: number) => `${fixed(x * 100, 0)} %`;
 
 async function run(setup: string, n: number) {

@@ -30,7 +30,7 @@
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,7 @@ import {
   cpuSeconds,
   cpuTotal,
   type Flood,
+  fixed,
   flood,
   hangUpAll,
   type Peer,
@@ -48,6 +49,7 @@ import {
   status,
   steady,
   tally,
+  thousands,
 } from './load.ts';
 
 const { values } = parseArgs({
@@ -186,7 +188,9 @@ function unbounded() {
   const source = readFileSync(resolve(values.server), 'utf8');
   const limit = 'const MAX_QUEUE = 64 * 1024;';
   if (!source.includes(limit)) throw new Error(`${values.server} has no line "${limit}"`);
-  const copy = join(mkdtempSync(join(tmpdir(), 'room-bench-')), '20-unbounded.ts');
+  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-bench-room-'));
+  process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+  const copy = join(folder, '20-unbounded.ts');
   writeFileSync(copy, source.replace(limit, 'const MAX_QUEUE = Number.POSITIVE_INFINITY;'));
   return copy;
 }
@@ -223,9 +227,6 @@ async function stalled() {
 }
 
 // ---- the report -------------------------------------------------------------------------------
-
-const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const thousands = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 
 function table(rows: Row[]) {
   const head =

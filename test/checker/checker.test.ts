@@ -8,15 +8,15 @@
  *   npm run test:checker                 all of it
  *   npm run test:checker -- --match '*16*'
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import avaTest, { type ExecutionContext } from 'ava';
 import { type Check, type CheckSet, type Result, runSet, type Wrong } from '../../check/checks.ts';
 import { type Exercise, solution, starter } from '../../check/exercises.ts';
 import { exercises, sets, wrongs } from '../../check/sets/index.ts';
 import { typeErrors } from '../../check/typecheck.ts';
-import { limited, read, scriptPath } from '../harness.ts';
+import { limited, read, scriptPath, tempFolder } from '../harness.ts';
 
 /** ava starts every test of a file at once: here that is a hundred check runs, each starting a
  * few programs. Two a core at a time, so that each gets the machine its waits were made for. */
@@ -26,9 +26,7 @@ const test = (title: string, body: (t: ExecutionContext) => Promise<unknown>) =>
 
 /** Write `source` as a student's file in a folder removed when the test ends. */
 function asFile(t: ExecutionContext, name: string, source: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-checker-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, name);
+  const file = join(tempFolder(t, 'checker'), name);
   writeFileSync(file, source);
   return file;
 }

@@ -3,20 +3,20 @@
  * Node and python3). Every test starts a redis-server of its own (./server.ts), so that no two
  * tests share the room's channel. What needs no Redis is in test/29-chat-room-redis.test.ts.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { execa } from 'execa';
 import {
   firstLine,
   output,
   pause,
+  program,
   RUNNER,
   type Server,
   scriptPath,
   server,
   start,
+  tempFolder,
   until,
   waitFor,
 } from '../harness.ts';
@@ -95,10 +95,13 @@ test('lesson 29 transcript: one room and one client, with a Redis', async (t) =>
 test('two rooms, one Redis: ann on 8090 and bob on 8091 talk, Redis goes away and comes back; lesson 29 shows it', async (t) => {
   const redis = await redisServer(t);
   const [a, b] = [await room(t, redis), await room(t, redis)];
-  const watch = execa('redis-cli', ['-p', `${redis.port}`, '--no-raw', 'subscribe', 'chat-room'], {
-    reject: false,
-  });
-  t.teardown(() => watch.kill('SIGKILL'));
+  const watch = program(t, 'redis-cli', [
+    '-p',
+    `${redis.port}`,
+    '--no-raw',
+    'subscribe',
+    'chat-room',
+  ]);
   let watched = '';
   for (const stream of [watch.stdout, watch.stderr]) {
     stream.on('data', (chunk: Buffer) => {
@@ -220,8 +223,8 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
   const x = await roomClient(t, slow, 'x');
   const y = await roomClient(t, fast, 'y');
   await x.sees('* y joined\n');
-  process.kill(slow.proc.pid ?? 0, 'SIGSTOP'); // the slow room reads nothing now
-  t.teardown(() => process.kill(slow.proc.pid ?? 0, 'SIGCONT'));
+  slow.proc.kill('SIGSTOP'); // the slow room reads nothing now
+  t.teardown(() => slow.proc.kill('SIGCONT'));
   const cutOff = 'for overcoming of output buffer limits';
   const line = `flood ${'z'.repeat(994)}\n`; // 1,000 bytes, within the room's 1,024
   let sent = 0;
@@ -237,7 +240,7 @@ test('a subscriber too slow for Redis is cut off (client-output-buffer-limit pub
       .split('\n')
       .find((l) => l.includes(cutOff)),
   );
-  process.kill(slow.proc.pid ?? 0, 'SIGCONT');
+  slow.proc.kill('SIGCONT');
   await x.sees('* the room is split: ');
   await x.sees('* the room is whole again\n');
   y.socket.write('after the cut\n');
@@ -274,8 +277,7 @@ test('a line published by anyone else on the channel (redis-cli) reaches every r
 
 test('29 copied alone into an empty folder runs there with Redis, and ends quietly on Ctrl+C', async (t) => {
   const redis = await redisServer(t);
-  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-copy-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const folder = tempFolder(t, 'copy');
   copyFileSync(scriptPath(ROOM), join(folder, ROOM));
   const proc = start(t, join(folder, ROOM), {
     cwd: folder,

@@ -4,11 +4,8 @@
  * folder, killed by its PID when the test ends. `npm run test:redis` and `npm run bench:redis`
  * need it; `npm test` does not.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { freePort, type Owner, PROCESS_TIMEOUT_MS } from '../harness.ts';
+import { freePort, type Owner, PROCESS_TIMEOUT_MS, program, tempFolder } from '../harness.ts';
 
 export interface Redis {
   port: number;
@@ -27,8 +24,7 @@ export interface Redis {
 
 /** Start a redis-server for `t` (extra settings as `--name value` pairs in `args`). */
 export async function redisServer(t: Owner, args: string[] = []): Promise<Redis> {
-  const folder = mkdtempSync(join(tmpdir(), 'sockets-kit-redis-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const folder = tempFolder(t, 'redis');
   let log = '';
   const options = { reject: false, timeout: PROCESS_TIMEOUT_MS * 5, stdin: 'ignore' } as const;
   let proc: ResultPromise<typeof options> | undefined;
@@ -71,9 +67,6 @@ export async function redisServer(t: Owner, args: string[] = []): Promise<Redis>
       await proc;
     },
     restart: () => launch(port),
-    cli: async (...cli) => {
-      const done = await execa('redis-cli', ['-p', `${port}`, ...cli], { reject: false });
-      return done.stdout;
-    },
+    cli: async (...cli) => (await program(t, 'redis-cli', ['-p', `${port}`, ...cli])).stdout,
   };
 }
