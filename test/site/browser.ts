@@ -19,14 +19,14 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exercises } from '../../check/sets/index.ts';
 import { type Lang, langs } from '../../site/words.ts';
+import { launchChromium } from '../browser/chromium.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const site = `${root}dist/site/`;
 const read = (path: string) => readFileSync(isAbsolute(path) ? path : `${root}${path}`, 'utf8');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** The site's languages: the folder of its pages, of its lessons, and its README. */
 const [english, chinese] = langs as [Lang, Lang];
@@ -59,8 +59,6 @@ let chrome: Browser;
 let browser: BrowserContext;
 
 test.before(async () => {
-  if (!existsSync(executablePath))
-    throw new Error(`no browser at ${executablePath}: apt-get install chromium, or set CHROMIUM`);
   if (!existsSync(`${site}index.html`)) throw new Error('no dist/site/: run `npm run site` first');
   const built = statSync(`${site}index.html`).mtimeMs;
   const sources = [
@@ -74,17 +72,7 @@ test.before(async () => {
     if (existsSync(`${root}${file}`) && statSync(`${root}${file}`).mtimeMs > built)
       throw new Error(`${file} changed after dist/site/ was built: run \`npm run site\` again`);
   }
-  chrome = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--headless',
-    ],
-  });
+  chrome = await launchChromium();
   browser = await reader('en-US');
   await browser.grantPermissions(['clipboard-read', 'clipboard-write']);
 });
