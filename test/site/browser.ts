@@ -16,17 +16,15 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exercises } from '../../check/sets/index.ts';
 import { type Lang, langs } from '../../site/words.ts';
 import { launchChromium } from '../browser/chromium.ts';
+import { read, root } from '../harness.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const site = `${root}dist/site/`;
-const read = (path: string) => readFileSync(isAbsolute(path) ? path : `${root}${path}`, 'utf8');
 
 /** The site's languages: the folder of its pages, of its lessons, and its README. */
 const [english, chinese] = langs as [Lang, Lang];
@@ -130,7 +128,9 @@ async function linksLead(t: ExecutionContext, page: Page) {
     const file = fileURLToPath(href);
     if (!existsSync(file)) return true;
     const id = decodeURIComponent(hash.slice(1));
-    return hash !== '' && file.endsWith('.html') && !read(file).includes(`id="${id}"`);
+    return (
+      hash !== '' && file.endsWith('.html') && !readFileSync(file, 'utf8').includes(`id="${id}"`)
+    );
   });
   t.deepEqual(broken, []);
 }
