@@ -2,8 +2,8 @@
  * `npm run site`: the kit as a static site in dist/site/, in English and in Chinese (dist/site/zh/),
  * built from the files as they are, so that nothing about a lesson is written twice:
  *
- * - index.html, from README.md (zh/index.html from README.zh.md, or, until there is one, from the
- *   Chinese lessons' titles), listing the lessons (the tutorial's, then the kit's own);
+ * - index.html, from README.md (zh/index.html from README.zh.md), listing the lessons (the
+ *   tutorial's, then the kit's own);
  * - a page per lesson, lessons/NN-*.md (lessons/zh/NN-*.md) beside its whole script, the same
  *   script in both languages, and the lesson's exercises;
  * - exercises.html and a page per exercise (check/sets/index.ts, its starter in exercises/);
@@ -123,8 +123,6 @@ for (const lang of langs) {
   });
 }
 for (const doc of docs) write(doc.path, docPage(doc));
-if (!has(chinese.readme))
-  console.warn(`no ${chinese.readme} yet: zh/index.html is built from the Chinese lessons' titles`);
 console.log(
   `built ${langs.map((l) => `${lessonsIn.get(l)?.length} lessons in ${l.name}`).join(', ')}, ` +
     `${exercises.length} exercises, into dist/site/: open dist/site/index.html`,
@@ -176,16 +174,13 @@ function indexPage(lang: Lang): string {
   const path = `${lang.dir}index.html`;
   const lessons = lessonsIn.get(lang) ?? [];
   const ctx: Context = { lang, page: path, from: '' };
-  const readme = has(lang.readme) ? read(lang.readme) : undefined;
-  const fallback = w.fallback ?? { title: w.site, intro: '', about: '' };
-  const title = (readme && /^# (.*)$/m.exec(readme)?.[1]) ?? fallback.title;
-  const intro = readme ? (/^# .*\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '') : fallback.intro;
+  const readme = read(lang.readme);
+  const title = /^# (.*)$/m.exec(readme)?.[1] ?? w.site;
+  const intro = /^# .*\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
   // The README's words on the lessons, less its own table of them (the groups below replace it):
   // the section whose table lists the lessons.
-  const sections = readme?.split(/^(?=## )/m).slice(1) ?? [];
-  const about = readme
-    ? (sections.find((s) => /^\|.*\]\(lessons\//m.test(s))?.replace(/^## .*\n/, '') ?? '')
-    : fallback.about;
+  const sections = readme.split(/^(?=## )/m).slice(1);
+  const about = sections.find((s) => /^\|.*\]\(lessons\//m.test(s))?.replace(/^## .*\n/, '') ?? '';
   // Every lesson there is, in this language or else in English, marked so.
   const rows = (lessonsIn.get(english) ?? []).map((l) => lessonOf(lang, l.stem) ?? l);
   const row = (l: Lesson) =>
