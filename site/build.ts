@@ -7,7 +7,7 @@
  * - a page per lesson, lessons/NN-*.md (lessons/zh/NN-*.md) beside its whole script, the same
  *   script in both languages, and the lesson's exercises;
  * - exercises.html and a page per exercise (check/sets/index.ts, its starter in exercises/);
- * - teaching.html (TEACHING.md, English only until a TEACHING.zh.md), zh/glossary.html.
+ * - teaching.html (TEACHING.md, in English only), zh/glossary.html.
  *
  * Every page has a switch to the same page in the other language; site.js remembers the choice,
  * and a browser whose first language is Chinese opens the Chinese pages when no choice was made.
@@ -97,13 +97,11 @@ const titleIn = (tag: string, lang: Lang, ex: Exercise) => {
 };
 const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
 
-/** Markdown pages beside the lessons: each file that is there, with its twin if it has one. */
+/** Markdown pages beside the lessons, each in one language: each file that is there. */
 const docs = [
-  { file: 'TEACHING.md', path: 'teaching.html', lang: english, twin: 'zh/teaching.html' },
-  { file: 'TEACHING.zh.md', path: 'zh/teaching.html', lang: chinese, twin: 'teaching.html' },
-  { file: 'lessons/zh/GLOSSARY.md', path: 'zh/glossary.html', lang: chinese, twin: undefined },
+  { file: 'TEACHING.md', path: 'teaching.html', lang: english },
+  { file: 'lessons/zh/GLOSSARY.md', path: 'zh/glossary.html', lang: chinese },
 ].filter((doc) => has(doc.file));
-const docFor = (path: string) => docs.find((d) => d.path === path);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(`${out}assets`, { recursive: true });
@@ -195,10 +193,8 @@ function indexPage(lang: Lang): string {
       : `<section class="group"><h2>${heading}</h2><div class="table"><table><thead><tr>` +
         `${w.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead>` +
         `<tbody>${rows.map(row).join('')}</tbody></table></div></section>`;
-  // TEACHING.md in this language, or else in English, marked so; the glossary, where there is one.
-  const teaching =
-    docs.find((d) => d.file.startsWith('TEACHING') && d.lang === lang) ??
-    docs.find((d) => d.file === 'TEACHING.md');
+  // TEACHING.md, marked English on a page in another language; the glossary, where there is one.
+  const teaching = docs.find((d) => d.file === 'TEACHING.md');
   const glossary = docs.find((d) => d.file.endsWith('GLOSSARY.md') && d.lang === lang);
   const item = (to: string, text: string, marker = '') =>
     `<li><a href="${href(path, to)}">${escapeHtml(text)}</a>${marker}</li>`;
@@ -396,7 +392,6 @@ function docPage(doc: (typeof docs)[number]): string {
     path,
     title,
     body: `<main class="index doc">${markdown(text, ctx)}</main>`,
-    twin: doc.twin && docFor(doc.twin) ? doc.twin : undefined,
     prev: { href: 'index.html', short: lang.w.all.short, long: lang.w.all.long },
   });
 }
