@@ -135,6 +135,7 @@ const zh: Words = {
       .replace(/ client$/, ' 客户端')
       .replace(', the cure', '，解法')
       .replace(', many clients at once', '，同时服务多个客户端')
+      .replace(', across processes', '，跨进程')
       .replace(' (beyond the tutorial)', '（超出教程）')
       .replace(/"([^"]*)"/g, '“$1”'),
   inEnglish: '（英文）',

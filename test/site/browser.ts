@@ -221,6 +221,19 @@ for (const lang of langs) {
           : []),
       ]);
       t.deepEqual(await switchTo(page), [`${there}index.html`]);
+      // The Mirrors column in the words of the lessons: a Chinese lesson beyond the tutorial says
+      // where it is listed (列在 **…**), and the index says the same, with no English left in it.
+      if (lang === chinese) {
+        const cells = await page.$$eval('section.group tbody tr', (trs) =>
+          trs.map((tr) => tr.querySelector('td:nth-child(3)')?.textContent ?? ''),
+        );
+        const listed = stems.flatMap((s, i) => {
+          const said = /列在 \*\*(.+?)\*\*/.exec(read(`${lang.lessons}/${s}.md`))?.[1];
+          return said ? [[s, cells[i], said]] : [];
+        });
+        t.true(listed.length > 0);
+        for (const [s, cell, said] of listed) t.is(cell, said, `${s}: the Mirrors column`);
+      }
       await sound(t, opened, lang === chinese);
     },
   );
