@@ -22,7 +22,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exercises } from '../../check/sets/index.ts';
 import { type Lang, langs } from '../../site/words.ts';
 import { launchChromium } from '../browser/chromium.ts';
-import { read, root } from '../harness.ts';
+import { limited, read, root } from '../harness.ts';
 
 const site = `${root}dist/site/`;
 
@@ -153,23 +153,9 @@ async function sound(t: ExecutionContext, opened: Awaited<ReturnType<typeof open
  * browser's own processes while the test waits. A test of one page takes its turn here; the tests
  * of several pages, or of one reader's stored choice, are serial and run before them, alone.
  */
+const oneACore = limited(availableParallelism());
 const pageTest = (title: string, check: (t: ExecutionContext) => Promise<unknown>) =>
-  test(title, async (t) => {
-    await turn();
-    t.teardown(release);
-    await check(t);
-  });
-let running = 0;
-const waiting: (() => void)[] = [];
-const turn = () =>
-  running < availableParallelism()
-    ? Promise.resolve(void running++)
-    : new Promise<void>((resolve) => waiting.push(resolve));
-const release = () => {
-  const next = waiting.shift();
-  if (next) next();
-  else running--;
-};
+  test(title, (t) => oneACore(() => check(t)));
 
 /** What a copy button puts on the clipboard, which every page shares: one page at a time. */
 let clipboard = Promise.resolve('');
