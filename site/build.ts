@@ -2,12 +2,12 @@
  * `npm run site`: the kit as a static site in dist/site/, in English and in Chinese (dist/site/zh/),
  * built from the files as they are, so that nothing about a lesson is written twice:
  *
- * - index.html, from README.md (zh/index.html from README.zh.md, or, until there is one, from the
- *   Chinese lessons' titles), listing the lessons (the tutorial's, then the kit's own);
+ * - index.html, from README.md (zh/index.html from README.zh.md), listing the lessons (the
+ *   tutorial's, then the kit's own);
  * - a page per lesson, lessons/NN-*.md (lessons/zh/NN-*.md) beside its whole script, the same
  *   script in both languages, and the lesson's exercises;
  * - exercises.html and a page per exercise (check/sets/index.ts, its starter in exercises/);
- * - teaching.html (TEACHING.md, English only until a TEACHING.zh.md), zh/glossary.html.
+ * - teaching.html (TEACHING.md, in English only), zh/glossary.html.
  *
  * Every page has a switch to the same page in the other language; site.js remembers the choice,
  * and a browser whose first language is Chinese opens the Chinese pages when no choice was made.
@@ -97,13 +97,11 @@ const titleIn = (tag: string, lang: Lang, ex: Exercise) => {
 };
 const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
 
-/** Markdown pages beside the lessons: each file that is there, with its twin if it has one. */
+/** Markdown pages beside the lessons, each in one language: each file that is there. */
 const docs = [
-  { file: 'TEACHING.md', path: 'teaching.html', lang: english, twin: 'zh/teaching.html' },
-  { file: 'TEACHING.zh.md', path: 'zh/teaching.html', lang: chinese, twin: 'teaching.html' },
-  { file: 'lessons/zh/GLOSSARY.md', path: 'zh/glossary.html', lang: chinese, twin: undefined },
+  { file: 'TEACHING.md', path: 'teaching.html', lang: english },
+  { file: 'lessons/zh/GLOSSARY.md', path: 'zh/glossary.html', lang: chinese },
 ].filter((doc) => has(doc.file));
-const docFor = (path: string) => docs.find((d) => d.path === path);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(`${out}assets`, { recursive: true });
@@ -123,8 +121,6 @@ for (const lang of langs) {
   });
 }
 for (const doc of docs) write(doc.path, docPage(doc));
-if (!has(chinese.readme))
-  console.warn(`no ${chinese.readme} yet: zh/index.html is built from the Chinese lessons' titles`);
 console.log(
   `built ${langs.map((l) => `${lessonsIn.get(l)?.length} lessons in ${l.name}`).join(', ')}, ` +
     `${exercises.length} exercises, into dist/site/: open dist/site/index.html`,
@@ -176,16 +172,13 @@ function indexPage(lang: Lang): string {
   const path = `${lang.dir}index.html`;
   const lessons = lessonsIn.get(lang) ?? [];
   const ctx: Context = { lang, page: path, from: '' };
-  const readme = has(lang.readme) ? read(lang.readme) : undefined;
-  const fallback = w.fallback ?? { title: w.site, intro: '', about: '' };
-  const title = (readme && /^# (.*)$/m.exec(readme)?.[1]) ?? fallback.title;
-  const intro = readme ? (/^# .*\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '') : fallback.intro;
+  const readme = read(lang.readme);
+  const title = /^# (.*)$/m.exec(readme)?.[1] ?? w.site;
+  const intro = /^# .*\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
   // The README's words on the lessons, less its own table of them (the groups below replace it):
   // the section whose table lists the lessons.
-  const sections = readme?.split(/^(?=## )/m).slice(1) ?? [];
-  const about = readme
-    ? (sections.find((s) => /^\|.*\]\(lessons\//m.test(s))?.replace(/^## .*\n/, '') ?? '')
-    : fallback.about;
+  const sections = readme.split(/^(?=## )/m).slice(1);
+  const about = sections.find((s) => /^\|.*\]\(lessons\//m.test(s))?.replace(/^## .*\n/, '') ?? '';
   // Every lesson there is, in this language or else in English, marked so.
   const rows = (lessonsIn.get(english) ?? []).map((l) => lessonOf(lang, l.stem) ?? l);
   const row = (l: Lesson) =>
@@ -200,10 +193,8 @@ function indexPage(lang: Lang): string {
       : `<section class="group"><h2>${heading}</h2><div class="table"><table><thead><tr>` +
         `${w.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead>` +
         `<tbody>${rows.map(row).join('')}</tbody></table></div></section>`;
-  // TEACHING.md in this language, or else in English, marked so; the glossary, where there is one.
-  const teaching =
-    docs.find((d) => d.file.startsWith('TEACHING') && d.lang === lang) ??
-    docs.find((d) => d.file === 'TEACHING.md');
+  // TEACHING.md, marked English on a page in another language; the glossary, where there is one.
+  const teaching = docs.find((d) => d.file === 'TEACHING.md');
   const glossary = docs.find((d) => d.file.endsWith('GLOSSARY.md') && d.lang === lang);
   const item = (to: string, text: string, marker = '') =>
     `<li><a href="${href(path, to)}">${escapeHtml(text)}</a>${marker}</li>`;
@@ -401,7 +392,6 @@ function docPage(doc: (typeof docs)[number]): string {
     path,
     title,
     body: `<main class="index doc">${markdown(text, ctx)}</main>`,
-    twin: doc.twin && docFor(doc.twin) ? doc.twin : undefined,
     prev: { href: 'index.html', short: lang.w.all.short, long: lang.w.all.long },
   });
 }

@@ -59,8 +59,6 @@ export interface Words {
   allExercises: (n: number) => string;
   teaching: string;
   glossary?: string;
-  /** The index when this language has no README of its own yet. */
-  fallback?: { title: string; intro: string; about: string };
 }
 
 const en: Words = {
@@ -137,6 +135,7 @@ const zh: Words = {
       .replace(/ client$/, ' 客户端')
       .replace(', the cure', '，解法')
       .replace(', many clients at once', '，同时服务多个客户端')
+      .replace(', across processes', '，跨进程')
       .replace(' (beyond the tutorial)', '（超出教程）')
       .replace(/"([^"]*)"/g, '“$1”'),
   inEnglish: '（英文）',
@@ -167,12 +166,6 @@ const zh: Words = {
   allExercises: (n) => `：${n} 个练习，从脚本里切出来，每个都能检查`,
   teaching: '教学指南：怎样发练习，怎样在 GitHub Classroom 或任何 CI 里评分，怎样添加练习',
   glossary: '术语表：中文课文里每个术语的统一译法',
-  fallback: {
-    title: '用例子学套接字（TypeScript 版）',
-    intro:
-      '《python_fullstack基础(十七)-网络编程》的每一段代码，在这里都有一个可以运行的 TypeScript 脚本和一篇中文课文；从第 16 课起是教程之外的内容。课程介绍和安装说明目前只有英文：见[英文首页](README.md)。',
-    about: '每篇课文都分为这几节：运行、运行记录、原理、与 Python 代码的不同、动手试试。',
-  },
 };
 
 export const langs: Lang[] = [

@@ -1,20 +1,18 @@
 /**
  * Lesson 27 in a real browser: `npm run test:browser` (not part of `npm test`, which needs no
- * browser). Debian's chromium, driven by playwright-core as in test/site/browser.ts, loads a page
+ * browser). Debian's chromium (test/browser/chromium.ts, as in test/site/browser.ts) loads a page
  * from 27 with two pictures on it, one of them under a Chinese file name, and both must be drawn
  * (an image that failed to load or decode has a naturalWidth of 0). Nothing is requested from
  * anywhere but 27 on loopback.
  *
  * CHROMIUM=/path/to/chrome picks another Chromium than /usr/bin/chromium.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { chromium } from 'playwright-core';
 import { output, server } from '../harness.ts';
-
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { launchChromium } from './chromium.ts';
 
 /** A 2×1 PNG (red, blue), made with Python's zlib and struct and checked with `file`. */
 const PNG = Buffer.from(
@@ -32,31 +30,16 @@ const PAGE = `<!doctype html>
 `;
 
 test('chromium loads a page and its pictures from 27, and draws them', async (t) => {
-  if (!existsSync(executablePath))
-    throw new Error(`no browser at ${executablePath}: apt-get install chromium, or set CHROMIUM`);
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
   const www = mkdtempSync(join(tmpdir(), 'sockets-kit-browser-'));
   t.teardown(() => rmSync(www, { recursive: true, force: true }));
   writeFileSync(join(www, 'index.html'), PAGE);
   writeFileSync(join(www, 'dot.png'), PNG);
   writeFileSync(join(www, '图.svg'), SVG);
   const s = await server(t, '27-http-server.ts', { args: ['--dir', www] });
-
-  const profile = mkdtempSync(join(tmpdir(), 'sockets-kit-chromium-'));
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--headless',
-    ],
-  });
-  t.teardown(() => browser.close());
-  browser.setDefaultTimeout(30_000);
   const page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   const base = `http://127.0.0.1:${s.port}`;

@@ -16,17 +16,15 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exercises } from '../../check/sets/index.ts';
 import { type Lang, langs } from '../../site/words.ts';
+import { launchChromium } from '../browser/chromium.ts';
+import { limited, read, root } from '../harness.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const site = `${root}dist/site/`;
-const read = (path: string) => readFileSync(isAbsolute(path) ? path : `${root}${path}`, 'utf8');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** The site's languages: the folder of its pages, of its lessons, and its README. */
 const [english, chinese] = langs as [Lang, Lang];
@@ -59,8 +57,6 @@ let chrome: Browser;
 let browser: BrowserContext;
 
 test.before(async () => {
-  if (!existsSync(executablePath))
-    throw new Error(`no browser at ${executablePath}: apt-get install chromium, or set CHROMIUM`);
   if (!existsSync(`${site}index.html`)) throw new Error('no dist/site/: run `npm run site` first');
   const built = statSync(`${site}index.html`).mtimeMs;
   const sources = [
@@ -74,17 +70,7 @@ test.before(async () => {
     if (existsSync(`${root}${file}`) && statSync(`${root}${file}`).mtimeMs > built)
       throw new Error(`${file} changed after dist/site/ was built: run \`npm run site\` again`);
   }
-  chrome = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--headless',
-    ],
-  });
+  chrome = await launchChromium();
   browser = await reader('en-US');
   await browser.grantPermissions(['clipboard-read', 'clipboard-write']);
 });
@@ -142,7 +128,9 @@ async function linksLead(t: ExecutionContext, page: Page) {
     const file = fileURLToPath(href);
     if (!existsSync(file)) return true;
     const id = decodeURIComponent(hash.slice(1));
-    return hash !== '' && file.endsWith('.html') && !read(file).includes(`id="${id}"`);
+    return (
+      hash !== '' && file.endsWith('.html') && !readFileSync(file, 'utf8').includes(`id="${id}"`)
+    );
   });
   t.deepEqual(broken, []);
 }
@@ -165,23 +153,9 @@ async function sound(t: ExecutionContext, opened: Awaited<ReturnType<typeof open
  * browser's own processes while the test waits. A test of one page takes its turn here; the tests
  * of several pages, or of one reader's stored choice, are serial and run before them, alone.
  */
+const oneACore = limited(availableParallelism());
 const pageTest = (title: string, check: (t: ExecutionContext) => Promise<unknown>) =>
-  test(title, async (t) => {
-    await turn();
-    t.teardown(release);
-    await check(t);
-  });
-let running = 0;
-const waiting: (() => void)[] = [];
-const turn = () =>
-  running < availableParallelism()
-    ? Promise.resolve(void running++)
-    : new Promise<void>((resolve) => waiting.push(resolve));
-const release = () => {
-  const next = waiting.shift();
-  if (next) next();
-  else running--;
-};
+  test(title, (t) => oneACore(() => check(t)));
 
 /** What a copy button puts on the clipboard, which every page shares: one page at a time. */
 let clipboard = Promise.resolve('');
@@ -233,6 +207,19 @@ for (const lang of langs) {
           : []),
       ]);
       t.deepEqual(await switchTo(page), [`${there}index.html`]);
+      // The Mirrors column in the words of the lessons: a Chinese lesson beyond the tutorial says
+      // where it is listed (列在 **…**), and the index says the same, with no English left in it.
+      if (lang === chinese) {
+        const cells = await page.$$eval('section.group tbody tr', (trs) =>
+          trs.map((tr) => tr.querySelector('td:nth-child(3)')?.textContent ?? ''),
+        );
+        const listed = stems.flatMap((s, i) => {
+          const said = /列在 \*\*(.+?)\*\*/.exec(read(`${lang.lessons}/${s}.md`))?.[1];
+          return said ? [[s, cells[i], said]] : [];
+        });
+        t.true(listed.length > 0);
+        for (const [s, cell, said] of listed) t.is(cell, said, `${s}: the Mirrors column`);
+      }
       await sound(t, opened, lang === chinese);
     },
   );
