@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { type Check, type CheckSet, killAll, type Result, runSet } from './checks.ts';
-import { typeErrors } from './typecheck.ts';
+import { stopTypes, typeErrors } from './typecheck.ts';
 
 export interface Target {
   set: CheckSet;
@@ -38,11 +38,13 @@ export async function checkFile(target: Target): Promise<number> {
   // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
   process.stdout.on('error', () => {
     killAll();
+    stopTypes();
     process.exit(1);
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killAll(); // every process group the checks started: the student's program and its children
+      stopTypes();
       // written at once: console.log to a pipe may still be queued when the process exits
       writeSync(1, `\nstopped by ${signal}: nothing it started is left running\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
