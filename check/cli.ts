@@ -12,19 +12,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../test/harness.ts';
-import { checkFile, parseError } from './report.ts';
+import { checkFile, quit, studentFile } from './report.ts';
 import { exercises, sets } from './sets/index.ts';
 
 const USAGE = 'usage: npm run check -- NN PATH [--runtime js|tsx|node|deno|bun] [--no-types]';
 const RUNTIMES = ['js', 'tsx', 'node', 'deno', 'bun'];
-
-function quit(message: string, code: number): never {
-  console.error(message);
-  process.exit(code);
-}
 
 const { positionals, values } = (() => {
   try {
@@ -57,14 +51,8 @@ if (!set) {
     2,
   );
 }
-const here = process.env.INIT_CWD ?? process.cwd();
-const file = resolve(here, given);
-const shown = given.startsWith('/') ? given : relative(here, file) || file; // as it was typed
-if (!existsSync(file)) quit(`no such file: ${shown} — give the path to your copy`, 2);
-if (!statSync(file).isFile()) quit(`${shown} is not a file — give the path to your copy`, 2);
+const { file, shown } = await studentFile(given);
 pruneCache();
-const broken = await parseError(file, shown);
-if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
 
 const failed = await checkFile({
   set,
