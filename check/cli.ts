@@ -45,11 +45,14 @@ const exercise = exercises.find((ex) => ex.id === which);
 const lesson = exercise?.lesson ?? (/^\d{1,2}$/.test(which) ? which.padStart(2, '0') : which);
 const set = sets.find((s) => s.lesson === lesson);
 if (!set) {
-  const have = sets.map((s) => s.lesson);
-  quit(
-    `'${which}' has no checks: lessons ${have[0]} to ${have.at(-1)} do, and the exercises — ${USAGE}`,
-    2,
+  const have = sets.map((s) => Number(s.lesson));
+  const [first = 1, last = 1] = [have[0], have.at(-1)];
+  const gaps = Array.from({ length: last - first }, (_, i) => first + i).filter(
+    (n) => !have.includes(n),
   );
+  const but = gaps.length ? ` (all but ${gaps.join(', ')})` : '';
+  const range = `lessons ${String(first).padStart(2, '0')} to ${last} do${but}`;
+  quit(`'${which}' has no checks: ${range}, and the exercises — ${USAGE}`, 2);
 }
 const { file, shown } = await studentFile(given);
 pruneCache();
