@@ -303,6 +303,28 @@ export async function exitsWith(proc: Proc, code: number, sent: string, expected
   return done;
 }
 
+/**
+ * The failure the lessons teach: one plain line on stderr (so no stack trace), exit 1 (2 for a
+ * usage line). The line must match `about` (it says what failed: the address, the size), so that
+ * a crash of another kind never passes for it.
+ */
+export async function failsInOneLine(
+  proc: Proc,
+  sent: string,
+  expected: string,
+  about: RegExp,
+  code = 1,
+) {
+  const done = await exitsWith(proc, code, sent, expected);
+  const said = done.stderr.trim();
+  const lines = said.split('\n').length;
+  if (lines > 1)
+    throw new Miss(sent, expected, `exit ${code}, but ${lines} lines on stderr${theirs(proc)}`);
+  if (!about.test(said))
+    throw new Miss(sent, expected, `exit ${code}, but stderr ${shown(said, 120)}`);
+  return done;
+}
+
 export interface Result {
   check: Check;
   miss?: Miss;

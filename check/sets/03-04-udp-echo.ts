@@ -22,6 +22,7 @@ import {
   type Datagrams,
   datagrams,
   exitsWith,
+  failsInOneLine,
   lastWords,
   Miss,
   prints,
@@ -123,17 +124,6 @@ export async function playing(
     for (const d of reply(data, ++n)) peer.socket.send(d, from.port, from.address);
   });
   return peer;
-}
-
-/** The failure the lessons teach: one plain line on stderr, exit 1, no stack trace; the line
- * must match `about` (it says what failed: the address, the size), so that a crash of another
- * kind never passes for it. */
-export async function failsInOneLine(proc: Proc, sent: string, expected: string, about: RegExp) {
-  const done = await exitsWith(proc, 1, sent, expected);
-  const said = done.stderr.trim();
-  if (!said || said.includes('\n') || /^\s+at /m.test(said) || !about.test(said))
-    throw new Miss(sent, expected, `exit 1, but stderr ${shown(said, 120)}`);
-  return done;
 }
 
 /** A UDP port nothing is bound to. */
