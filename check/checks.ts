@@ -14,7 +14,6 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
 import {
   dial,
   killGroup,
@@ -406,9 +405,6 @@ async function withLimit<T>(work: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
-
-/** The file's name as the student sees it in a line. */
-export const nameOf = (file: string) => basename(file);
 
 /** A socket the checker talks through: what it has received so far, and waits for more. */
 export interface Talk {

@@ -127,7 +127,7 @@ export async function playing(
 }
 
 /** A UDP port nothing is bound to. */
-export const nowhere = () => freePort('udp');
+const nowhere = () => freePort('udp');
 
 /** A client that never hears back: it gives up after its --timeout, in one line, exit 1. */
 export function givesUp(script: string): Check {
@@ -174,11 +174,7 @@ export function waitsInCode(lesson: string, answer: string): Wrong[] {
 
 /** A peer that answers each datagram `ms` after it came, with `reply`'s datagrams. `answered`
  * resolves once the first answer has left: what a check waits for before it looks for it. */
-export async function slowPeer(
-  c: Context,
-  ms: number,
-  reply: (data: Buffer) => (string | Buffer)[],
-) {
+async function slowPeer(c: Context, ms: number, reply: (data: Buffer) => (string | Buffer)[]) {
   const peer = await datagrams(c);
   const timers = new Set<NodeJS.Timeout>();
   c.teardown(() => timers.forEach(clearTimeout)); // before the socket closes (teardown reverses)

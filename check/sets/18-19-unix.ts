@@ -32,7 +32,7 @@ import { lockStepClient, server01 } from './01-02-tcp-chat.ts';
  * Leave a stale socket file at `path`: a process listens there and is killed (SIGKILL), with no
  * chance to delete it, as a server that crashed. Then no one answers on it (ECONNREFUSED).
  */
-export function staleSocket(path: string) {
+function staleSocket(path: string) {
   const code = `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`;
   spawnSync(process.execPath, ['-e', code], { stdio: 'ignore', timeout: 10_000 });
   if (!lstatSync(path, { throwIfNoEntry: false })?.isSocket())
