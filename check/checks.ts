@@ -10,11 +10,13 @@
  */
 
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  type Done,
   dial,
   killGroup,
   limited,
@@ -182,6 +184,13 @@ export class Context implements Owner {
   }
 }
 
+/** A folder of the check's own, removed when the check ends. */
+export function folder(c: Owner) {
+  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-check-'));
+  c.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** The process groups of every student program started, for a last sweep (Ctrl+C). */
 const groups = new Set<number>();
 export function killAll() {
@@ -293,7 +302,11 @@ export async function ends(proc: Proc, sent: string, expected: string) {
 
 /** A Miss unless a process ended with this exit code; says what it printed on stderr if not. */
 export async function exitsWith(proc: Proc, code: number, sent: string, expected: string) {
-  const done = await ends(proc, sent, expected);
+  return exitedWith(proc, await ends(proc, sent, expected), code, sent, expected);
+}
+
+/** `done`, how `proc` ended, unless its exit code is not `code`: then a Miss that says how. */
+export function exitedWith(proc: Proc, done: Done, code: number, sent: string, expected: string) {
   if (done.exitCode !== code) {
     const how =
       done.exitCode === null ? `it was ended by ${done.signal}` : `exit code ${done.exitCode}`;

@@ -3,7 +3,7 @@
  * A copy of 06 is checked as a server, with the checker playing several clients at once; a copy
  * of 07 as a client, with the checker as a server that keeps it waiting for its turn.
  */
-import { freePort, output, type Proc, type Server, until } from '../../test/harness.ts';
+import { freePort, output, type Proc, pause, type Server, until } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -34,7 +34,7 @@ async function shows(proc: Proc, text: string, ms = QUIET_MS): Promise<boolean> 
   const began = performance.now();
   while (performance.now() - began < ms) {
     if (output(proc).stdout.includes(text)) return true;
-    await new Promise((next) => setTimeout(next, 10));
+    await pause(10);
   }
   return output(proc).stdout.includes(text);
 }
@@ -266,7 +266,7 @@ export const client07: CheckSet = {
         const { proc, peer } = await served(c, ['how are you?']);
         await peer.receives('how are you?', '"how are you?" typed');
         const sent = '"how are you?" typed; the answer held back (another client is served)';
-        await new Promise((next) => setTimeout(next, QUIET_MS));
+        await pause(QUIET_MS);
         if (peer.socket.readableEnded || proc.exitCode !== null)
           throw new Miss(
             sent,
@@ -452,7 +452,7 @@ const waited: Check[] = [
       const { proc, peer } = await served(c, ['how are you?']);
       await peer.receives('how are you?', '"how are you?" typed');
       const held = performance.now();
-      await new Promise((next) => setTimeout(next, HOLD_MS));
+      await pause(HOLD_MS);
       while (performance.now() - held < HOLD_MS) await new Promise((next) => setImmediate(next));
       peer.socket.end('fine');
       const sent = `"how are you?" typed; the answer "fine" held back ${HOLD_MS} ms`;

@@ -15,6 +15,7 @@ import { drained, isMarker, type Proc, udpSocket } from '../../test/harness.ts';
 import {
   type CheckSet,
   type Context,
+  folder,
   lastWords,
   Miss,
   shown,
@@ -23,7 +24,7 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { exitsAfter, folder, seeded, seededBytes, waitUntil } from './lossy.ts';
+import { exitsAfter, seeded, seededBytes, waitUntil } from './lossy.ts';
 
 const [DATA, ACK, FIN] = [0x44, 0x41, 0x46]; // 'D', 'A', 'F'
 const SIZE = 1200; // the most bytes of file a data datagram carries (lesson 24's drawing)
