@@ -283,6 +283,13 @@ export function lastWords(proc: Proc) {
   return `it printed …${shown(from > 0 && from < tail.length ? tail.slice(from) : tail, 80)}`;
 }
 
+/** Wait until `holds()` is true; else throw the Miss that `miss()` makes (what came instead). */
+export async function waitUntil(holds: () => boolean, miss: () => Miss, ms = WAIT_MS) {
+  await until(() => (holds() ? 'y' : ''), 'y', 'the program', ms).catch(() => {
+    throw miss();
+  });
+}
+
 /** Resolve with how a process ended, or fail if it is still running after the limit. */
 export async function ends(proc: Proc, sent: string, expected: string) {
   let timer: NodeJS.Timeout | undefined;
@@ -454,9 +461,10 @@ export function talk(socket: Socket): Talk {
       });
     },
     async closed(sent, expected) {
-      await until(() => (over ? 'closed' : ''), 'closed', 'the program', WAIT_MS).catch(() => {
-        throw new Miss(sent, expected, `the connection was still open after ${WAIT_MS / 1000} s`);
-      });
+      await waitUntil(
+        () => over,
+        () => new Miss(sent, expected, `the connection was still open after ${WAIT_MS / 1000} s`),
+      );
     },
   };
 }
@@ -538,12 +546,15 @@ export async function datagrams(c: Context, host = '127.0.0.1'): Promise<Datagra
     port: socket.address().port,
     got,
     async nth(n, sent, expected) {
-      await until(() => (got.length >= n ? 'y' : ''), 'y', 'the program', WAIT_MS).catch(() => {
-        const came = got.length
-          ? `only ${got.length}: ${got.map((d) => shown(d.data, 30)).join(', ')}`
-          : 'none';
-        throw new Miss(sent, expected, `datagrams: ${came}`);
-      });
+      await waitUntil(
+        () => got.length >= n,
+        () => {
+          const came = got.length
+            ? `only ${got.length}: ${got.map((d) => shown(d.data, 30)).join(', ')}`
+            : 'none';
+          return new Miss(sent, expected, `datagrams: ${came}`);
+        },
+      );
       return got[n - 1] as { data: Buffer; from: RemoteInfo };
     },
     send(data, port) {

@@ -7,7 +7,7 @@
  * `-----> ` lines, and a client that sends and leaves.
  */
 import type { Socket } from 'node:net';
-import { dial, output, type Proc, peerServer, type Server, until } from '../../test/harness.ts';
+import { dial, output, type Proc, peerServer, type Server } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
@@ -19,8 +19,8 @@ import {
   Miss,
   prints,
   shown,
-  WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
 import { nothingListening } from './01-02-tcp-chat.ts';
@@ -291,9 +291,10 @@ export async function holdingServer(c: Context, host = '127.0.0.1') {
   return {
     port: at.port,
     async accepted(sent: string): Promise<Held> {
-      await until(() => (conns.length ? 'y' : ''), 'y', 'the client', WAIT_MS).catch(() => {
-        throw new Miss(sent, 'a connection', 'none came');
-      });
+      await waitUntil(
+        () => conns.length > 0,
+        () => new Miss(sent, 'a connection', 'none came'),
+      );
       return conns[0] as Held;
     },
   };
@@ -316,10 +317,13 @@ export async function receivedEnough(
   sent: string,
   expected: string,
 ) {
-  await until(() => (enough(held.bytes()) ? 'y' : ''), 'y', 'the program', WAIT_MS).catch(() => {
-    const got = held.bytes();
-    const came = got.length ? `it sent ${shown(got, 80)}` : 'it sent nothing';
-    throw new Miss(sent, expected, `${came}${held.ended() ? ' and closed' : ''}`);
-  });
+  await waitUntil(
+    () => enough(held.bytes()),
+    () => {
+      const got = held.bytes();
+      const came = got.length ? `it sent ${shown(got, 80)}` : 'it sent nothing';
+      return new Miss(sent, expected, `${came}${held.ended() ? ' and closed' : ''}`);
+    },
+  );
   return held.bytes();
 }

@@ -20,9 +20,10 @@ import {
   theirs,
   WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { endsAfter, lined, quiet, seeded, waitUntil } from './lossy.ts';
+import { endsAfter, lined, quiet, seeded } from './lossy.ts';
 
 /** A ping as 23 sends it, with a made-up TIME: the server answers whatever it gets. */
 const ping = (seq: number) => `ping ${seq} ${1_765_000_000_000 + seq}`;

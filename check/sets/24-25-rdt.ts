@@ -22,9 +22,10 @@ import {
   theirs,
   WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { exitsAfter, seeded, seededBytes, waitUntil } from './lossy.ts';
+import { exitsAfter, seeded, seededBytes } from './lossy.ts';
 
 const [DATA, ACK, FIN] = [0x44, 0x41, 0x46]; // 'D', 'A', 'F'
 const SIZE = 1200; // the most bytes of file a data datagram carries (lesson 24's drawing)

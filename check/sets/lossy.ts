@@ -4,7 +4,7 @@
  * repeated; waits are for an order of events (an answer, a printed line), never for a time.
  * Generic enough for any UDP lesson's set (the lead may move it next to check/checks.ts).
  */
-import { type Proc, pause, until } from '../../test/harness.ts';
+import { type Proc, pause } from '../../test/harness.ts';
 import { exitedWith, lastWords, Miss, WAIT_MS } from '../checks.ts';
 
 /** A seeded generator of numbers in [0, 1) (xorshift32): the same seed, the same fates. */
@@ -26,13 +26,6 @@ export function seeded(seed: number) {
 export function seededBytes(seed: number, length: number) {
   const random = seeded(seed);
   return Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
-}
-
-/** Wait until `holds()` is true; else throw the Miss that `miss()` makes (what came instead). */
-export async function waitUntil(holds: () => boolean, miss: () => Miss, ms = WAIT_MS) {
-  await until(() => (holds() ? 'y' : ''), 'y', 'the program', ms).catch(() => {
-    throw miss();
-  });
 }
 
 /** A pause for what must NOT happen (an answer to a lost ping): short, and only after the event
