@@ -1,7 +1,7 @@
 /**
  * The checker's core. A check set is a lesson's wire-level checks, run against a student's copy
- * of a script in the role it plays (a server, or a client), with the kit's own script or a raw
- * peer played here on the other end. Starts, waits and peers are the test harness's own
+ * of a script in the role it plays (a server, or a client), with a raw peer played here on the
+ * other end (never the kit's own script: a template with no scripts/ is checked alike). Starts, waits and peers are the test harness's own
  * (test/harness.ts): the checker is the suite's way of looking at a script, turned on a copy.
  *
  * A check fails by throwing a `Miss`: what it sent, what it expected, what came instead. Nothing
@@ -469,7 +469,7 @@ export function talk(socket: Socket): Talk {
   };
 }
 
-/** Connect to a student's (or the kit's) server, and talk. */
+/** Connect to a student's server, and talk. */
 export async function connectTo(c: Context, s: Server, host?: string): Promise<Talk> {
   // It holds its side open when the program closes its own, as the tutorial's client does: a
   // program that waits for its peer's FIN before it ends is caught.
