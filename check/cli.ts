@@ -84,13 +84,13 @@ function runtimeProblem(runtime: string): string | undefined {
   return undefined;
 }
 
-/** The kit's cache keeps a stripped copy and the type errors of every file checked: what has not
- * been used for a week goes, so that a class's hundreds of checks do not pile up. */
+/** The kit's cache keeps a stripped copy and the type errors of every file checked: what was
+ * made over a week ago goes (made again if it is still used), so that a class's hundreds of
+ * checks do not pile up. (The runtimes of test:runtimes are in ~/.cache, not here.) */
 function pruneCache() {
   const cache = `${root}node_modules/.cache/sockets-kit/`;
   const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
   for (const name of existsSync(cache) ? readdirSync(cache) : []) {
-    if (name === 'runtimes') continue;
     try {
       if (statSync(`${cache}${name}`).mtimeMs < weekAgo)
         rmSync(`${cache}${name}`, { recursive: true, force: true });
