@@ -437,7 +437,7 @@ export interface Talk {
   closed(sent: string, expected: string): Promise<void>;
 }
 
-export function talk(socket: Socket): Talk {
+function talk(socket: Socket): Talk {
   let got = Buffer.alloc(0);
   let over = false;
   socket.on('data', (d: Buffer) => {
@@ -561,13 +561,6 @@ export async function datagrams(c: Context, host = '127.0.0.1'): Promise<Datagra
       socket.send(data, port, host);
     },
   };
-}
-
-/** Send one datagram to a student's UDP server and resolve with its answer; a Miss if none. */
-export async function ask(s: Server, data: string | Buffer, c: Context, expected: string) {
-  const peer = await datagrams(c, s.host.includes(':') ? s.host : '127.0.0.1');
-  peer.send(data, s.port);
-  return (await peer.nth(1, shown(data), expected)).data;
 }
 
 /**

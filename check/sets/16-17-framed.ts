@@ -431,7 +431,7 @@ function header(size: number) {
 }
 
 /** One message as a frame: its length in bytes, then its UTF-8 bytes. */
-export function frame(message: string | Buffer) {
+function frame(message: string | Buffer) {
   const body = Buffer.from(message);
   return Buffer.concat([header(body.length), body]);
 }
