@@ -290,6 +290,14 @@ export async function waitUntil(holds: () => boolean, miss: () => Miss, ms = WAI
   });
 }
 
+/** How a process ended, in words: "it exited (1)", or "it was ended by SIGKILL". */
+export const ended = (done: Done) =>
+  done.exitCode === null ? `it was ended by ${done.signal}` : `it exited (${done.exitCode})`;
+
+/** The first line of what an ended process said on stderr, as ", saying …"; '' if nothing. */
+export const saying = (done: Done) =>
+  done.stderr ? `, saying ${shown(done.stderr.split('\n')[0] ?? '', 100)}` : '';
+
 /** Resolve with how a process ended, or fail if it is still running after the limit. */
 export async function ends(proc: Proc, sent: string, expected: string) {
   let timer: NodeJS.Timeout | undefined;
@@ -507,16 +515,9 @@ export async function listen(c: Context, host = '127.0.0.1') {
         },
       );
       if (first && arrived.length < want) {
-        const how =
-          first.exitCode === null
-            ? `it was ended by ${first.signal}`
-            : `it exited (${first.exitCode})`;
-        const said = first.stderr
-          ? `, saying ${shown(first.stderr.split('\n')[0] ?? '', 100)}`
-          : '';
         const where = at.path ? '--path' : '--port';
         const hint = ` (nothing came to the ${where} it was given: is it written in the code?)`;
-        throw new Miss(sent, expected, `${how} without connecting${said}${hint}`);
+        throw new Miss(sent, expected, `${ended(first)} without connecting${saying(first)}${hint}`);
       }
       return arrived[want - 1] as Talk;
     },

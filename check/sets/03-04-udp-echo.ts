@@ -21,6 +21,7 @@ import {
   type Context,
   type Datagrams,
   datagrams,
+  ended,
   exitsWith,
   failsInOneLine,
   lastWords,
@@ -33,7 +34,6 @@ import {
 import type { Exercise } from '../exercises.ts';
 
 type Datagram = Datagrams['got'][number];
-type Done = Awaited<Proc>;
 
 // ---- helpers for every UDP set -----------------------------------------------------------------
 
@@ -46,10 +46,6 @@ export async function settle(peer: Datagrams) {
     if (d && isMarker(d.data)) peer.got.splice(i, 1);
   }
 }
-
-/** How a process ended, in words. */
-const ended = (done: Done) =>
-  done.exitCode === null ? `it was ended by ${done.signal}` : `it exited (${done.exitCode})`;
 
 /**
  * The n-th datagram to reach `peer`, or a Miss as soon as `proc` (the program that should send

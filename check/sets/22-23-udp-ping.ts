@@ -12,10 +12,12 @@ import {
   type Context,
   type Datagrams,
   datagrams,
+  ended,
   ends,
   exitsWith,
   lastWords,
   Miss,
+  saying,
   shown,
   theirs,
   WAIT_MS,
@@ -314,10 +316,7 @@ async function firstPing(peer: Datagrams, proc: Proc, sent: string) {
   came.catch(() => {}); // awaited below, unless the program exits first
   const first = await Promise.race([came.then(() => undefined), proc]);
   if (first && !peer.got.length) {
-    const how =
-      first.exitCode === null ? `it was ended by ${first.signal}` : `it exited (${first.exitCode})`;
-    const said = first.stderr ? `, saying ${shown(first.stderr.split('\n')[0] ?? '', 100)}` : '';
-    throw new Miss(sent, expected, `${how} without sending one${said}`);
+    throw new Miss(sent, expected, `${ended(first)} without sending one${saying(first)}`);
   }
   await came;
   return peer.got[0]?.data.toString('latin1') ?? '';

@@ -15,9 +15,11 @@ import { drained, isMarker, type Proc, udpSocket } from '../../test/harness.ts';
 import {
   type CheckSet,
   type Context,
+  ended,
   folder,
   lastWords,
   Miss,
+  saying,
   shown,
   theirs,
   WAIT_MS,
@@ -387,15 +389,12 @@ async function nth(to: Played, n: number, proc: Proc, sent: string, expected: st
     },
   );
   came.catch(() => {});
-  const ended = await Promise.race([came.then(() => undefined), proc]);
-  if (ended && to.got.length < n) {
-    const how =
-      ended.exitCode === null ? `it was ended by ${ended.signal}` : `it exited (${ended.exitCode})`;
-    const said = ended.stderr ? `, saying ${shown(ended.stderr.split('\n')[0] ?? '', 100)}` : '';
+  const first = await Promise.race([came.then(() => undefined), proc]);
+  if (first && to.got.length < n) {
     throw new Miss(
       sent,
       expected,
-      `${how} after ${to.got.map(named).join(', ') || 'nothing'}${said}`,
+      `${ended(first)} after ${to.got.map(named).join(', ') || 'nothing'}${saying(first)}`,
     );
   }
   await came;
