@@ -11,6 +11,7 @@ import {
   type Context,
   connectTo,
   exitsWith,
+  failsInOneLine,
   folder,
   listen,
   Miss,
@@ -334,18 +335,9 @@ export const client28: CheckSet = {
           'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789',
         ]);
         peer.socket.end();
-        const done = await exitsWith(
-          proc,
-          1,
-          '10 of a promised 100 bytes, then a FIN',
-          'exit code 1',
-        );
-        if (done.stderr.includes('\n') || !/cut short|90 bytes/.test(done.stderr))
-          throw new Miss(
-            '10 of 100 bytes',
-            'one line saying the answer is cut short',
-            shown(done.stderr),
-          );
+        const sent = '10 of a promised 100 bytes, then a FIN';
+        const expected = 'exit code 1 and one line saying the answer is cut short';
+        await failsInOneLine(proc, sent, expected, /cut short|90 bytes/);
       },
     },
     nothingListening(),
