@@ -1,7 +1,7 @@
 /**
  * The checker's core. A check set is a lesson's wire-level checks, run against a student's copy
- * of a script in the role it plays (a server, or a client), with the kit's own script or a raw
- * peer played here on the other end. Starts, waits and peers are the test harness's own
+ * of a script in the role it plays (a server, or a client), with a raw peer played here on the
+ * other end (never the kit's own script: a template with no scripts/ is checked alike). Starts, waits and peers are the test harness's own
  * (test/harness.ts): the checker is the suite's way of looking at a script, turned on a copy.
  *
  * A check fails by throwing a `Miss`: what it sent, what it expected, what came instead. Nothing
@@ -10,12 +10,13 @@
  */
 
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  type Done,
   dial,
   killGroup,
   limited,
@@ -183,6 +184,13 @@ export class Context implements Owner {
   }
 }
 
+/** A folder of the check's own, removed when the check ends. */
+export function folder(c: Owner) {
+  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-check-'));
+  c.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** The process groups of every student program started, for a last sweep (Ctrl+C). */
 const groups = new Set<number>();
 export function killAll() {
@@ -275,6 +283,21 @@ export function lastWords(proc: Proc) {
   return `it printed …${shown(from > 0 && from < tail.length ? tail.slice(from) : tail, 80)}`;
 }
 
+/** Wait until `holds()` is true; else throw the Miss that `miss()` makes (what came instead). */
+export async function waitUntil(holds: () => boolean, miss: () => Miss, ms = WAIT_MS) {
+  await until(() => (holds() ? 'y' : ''), 'y', 'the program', ms).catch(() => {
+    throw miss();
+  });
+}
+
+/** How a process ended, in words: "it exited (1)", or "it was ended by SIGKILL". */
+export const ended = (done: Done) =>
+  done.exitCode === null ? `it was ended by ${done.signal}` : `it exited (${done.exitCode})`;
+
+/** The first line of what an ended process said on stderr, as ", saying …"; '' if nothing. */
+export const saying = (done: Done) =>
+  done.stderr ? `, saying ${shown(done.stderr.split('\n')[0] ?? '', 100)}` : '';
+
 /** Resolve with how a process ended, or fail if it is still running after the limit. */
 export async function ends(proc: Proc, sent: string, expected: string) {
   let timer: NodeJS.Timeout | undefined;
@@ -294,12 +317,38 @@ export async function ends(proc: Proc, sent: string, expected: string) {
 
 /** A Miss unless a process ended with this exit code; says what it printed on stderr if not. */
 export async function exitsWith(proc: Proc, code: number, sent: string, expected: string) {
-  const done = await ends(proc, sent, expected);
+  return exitedWith(proc, await ends(proc, sent, expected), code, sent, expected);
+}
+
+/** `done`, how `proc` ended, unless its exit code is not `code`: then a Miss that says how. */
+export function exitedWith(proc: Proc, done: Done, code: number, sent: string, expected: string) {
   if (done.exitCode !== code) {
     const how =
       done.exitCode === null ? `it was ended by ${done.signal}` : `exit code ${done.exitCode}`;
     throw new Miss(sent, expected, `${how}; ${lastWords(proc)}${theirs(proc)}`);
   }
+  return done;
+}
+
+/**
+ * The failure the lessons teach: one plain line on stderr (so no stack trace), exit 1 (2 for a
+ * usage line). The line must match `about` (it says what failed: the address, the size), so that
+ * a crash of another kind never passes for it.
+ */
+export async function failsInOneLine(
+  proc: Proc,
+  sent: string,
+  expected: string,
+  about: RegExp,
+  code = 1,
+) {
+  const done = await exitsWith(proc, code, sent, expected);
+  const said = done.stderr.trim();
+  const lines = said.split('\n').length;
+  if (lines > 1)
+    throw new Miss(sent, expected, `exit ${code}, but ${lines} lines on stderr${theirs(proc)}`);
+  if (!about.test(said))
+    throw new Miss(sent, expected, `exit ${code}, but stderr ${shown(said, 120)}`);
   return done;
 }
 
@@ -385,9 +434,6 @@ async function withLimit<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** The file's name as the student sees it in a line. */
-export const nameOf = (file: string) => basename(file);
-
 /** A socket the checker talks through: what it has received so far, and waits for more. */
 export interface Talk {
   socket: Socket;
@@ -399,7 +445,7 @@ export interface Talk {
   closed(sent: string, expected: string): Promise<void>;
 }
 
-export function talk(socket: Socket): Talk {
+function talk(socket: Socket): Talk {
   let got = Buffer.alloc(0);
   let over = false;
   socket.on('data', (d: Buffer) => {
@@ -423,14 +469,15 @@ export function talk(socket: Socket): Talk {
       });
     },
     async closed(sent, expected) {
-      await until(() => (over ? 'closed' : ''), 'closed', 'the program', WAIT_MS).catch(() => {
-        throw new Miss(sent, expected, `the connection was still open after ${WAIT_MS / 1000} s`);
-      });
+      await waitUntil(
+        () => over,
+        () => new Miss(sent, expected, `the connection was still open after ${WAIT_MS / 1000} s`),
+      );
     },
   };
 }
 
-/** Connect to a student's (or the kit's) server, and talk. */
+/** Connect to a student's server, and talk. */
 export async function connectTo(c: Context, s: Server, host?: string): Promise<Talk> {
   // It holds its side open when the program closes its own, as the tutorial's client does: a
   // program that waits for its peer's FIN before it ends is caught.
@@ -468,16 +515,9 @@ export async function listen(c: Context, host = '127.0.0.1') {
         },
       );
       if (first && arrived.length < want) {
-        const how =
-          first.exitCode === null
-            ? `it was ended by ${first.signal}`
-            : `it exited (${first.exitCode})`;
-        const said = first.stderr
-          ? `, saying ${shown(first.stderr.split('\n')[0] ?? '', 100)}`
-          : '';
         const where = at.path ? '--path' : '--port';
         const hint = ` (nothing came to the ${where} it was given: is it written in the code?)`;
-        throw new Miss(sent, expected, `${how} without connecting${said}${hint}`);
+        throw new Miss(sent, expected, `${ended(first)} without connecting${saying(first)}${hint}`);
       }
       return arrived[want - 1] as Talk;
     },
@@ -507,25 +547,21 @@ export async function datagrams(c: Context, host = '127.0.0.1'): Promise<Datagra
     port: socket.address().port,
     got,
     async nth(n, sent, expected) {
-      await until(() => (got.length >= n ? 'y' : ''), 'y', 'the program', WAIT_MS).catch(() => {
-        const came = got.length
-          ? `only ${got.length}: ${got.map((d) => shown(d.data, 30)).join(', ')}`
-          : 'none';
-        throw new Miss(sent, expected, `datagrams: ${came}`);
-      });
+      await waitUntil(
+        () => got.length >= n,
+        () => {
+          const came = got.length
+            ? `only ${got.length}: ${got.map((d) => shown(d.data, 30)).join(', ')}`
+            : 'none';
+          return new Miss(sent, expected, `datagrams: ${came}`);
+        },
+      );
       return got[n - 1] as { data: Buffer; from: RemoteInfo };
     },
     send(data, port) {
       socket.send(data, port, host);
     },
   };
-}
-
-/** Send one datagram to a student's UDP server and resolve with its answer; a Miss if none. */
-export async function ask(s: Server, data: string | Buffer, c: Context, expected: string) {
-  const peer = await datagrams(c, s.host.includes(':') ? s.host : '127.0.0.1');
-  peer.send(data, s.port);
-  return (await peer.nth(1, shown(data), expected)).data;
 }
 
 /**

@@ -12,19 +12,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../test/harness.ts';
-import { checkFile, parseError } from './report.ts';
+import { checkFile, quit, studentFile } from './report.ts';
 import { exercises, sets } from './sets/index.ts';
 
 const USAGE = 'usage: npm run check -- NN PATH [--runtime js|tsx|node|deno|bun] [--no-types]';
 const RUNTIMES = ['js', 'tsx', 'node', 'deno', 'bun'];
-
-function quit(message: string, code: number): never {
-  console.error(message);
-  process.exit(code);
-}
 
 const { positionals, values } = (() => {
   try {
@@ -51,20 +45,17 @@ const exercise = exercises.find((ex) => ex.id === which);
 const lesson = exercise?.lesson ?? (/^\d{1,2}$/.test(which) ? which.padStart(2, '0') : which);
 const set = sets.find((s) => s.lesson === lesson);
 if (!set) {
-  const have = sets.map((s) => s.lesson);
-  quit(
-    `'${which}' has no checks: lessons ${have[0]} to ${have.at(-1)} do, and the exercises — ${USAGE}`,
-    2,
+  const have = sets.map((s) => Number(s.lesson));
+  const [first = 1, last = 1] = [have[0], have.at(-1)];
+  const gaps = Array.from({ length: last - first }, (_, i) => first + i).filter(
+    (n) => !have.includes(n),
   );
+  const but = gaps.length ? ` (all but ${gaps.join(', ')})` : '';
+  const range = `lessons ${String(first).padStart(2, '0')} to ${last} do${but}`;
+  quit(`'${which}' has no checks: ${range}, and the exercises — ${USAGE}`, 2);
 }
-const here = process.env.INIT_CWD ?? process.cwd();
-const file = resolve(here, given);
-const shown = given.startsWith('/') ? given : relative(here, file) || file; // as it was typed
-if (!existsSync(file)) quit(`no such file: ${shown} — give the path to your copy`, 2);
-if (!statSync(file).isFile()) quit(`${shown} is not a file — give the path to your copy`, 2);
+const { file, shown } = await studentFile(given);
 pruneCache();
-const broken = await parseError(file, shown);
-if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
 
 const failed = await checkFile({
   set,
@@ -93,13 +84,13 @@ function runtimeProblem(runtime: string): string | undefined {
   return undefined;
 }
 
-/** The kit's cache keeps a stripped copy and the type errors of every file checked: what has not
- * been used for a week goes, so that a class's hundreds of checks do not pile up. */
+/** The kit's cache keeps a stripped copy and the type errors of every file checked: what was
+ * made over a week ago goes (made again if it is still used), so that a class's hundreds of
+ * checks do not pile up. (The runtimes of test:runtimes are in ~/.cache, not here.) */
 function pruneCache() {
   const cache = `${root}node_modules/.cache/sockets-kit/`;
   const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
   for (const name of existsSync(cache) ? readdirSync(cache) : []) {
-    if (name === 'runtimes') continue;
     try {
       if (statSync(`${cache}${name}`).mtimeMs < weekAgo)
         rmSync(`${cache}${name}`, { recursive: true, force: true });

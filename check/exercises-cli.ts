@@ -14,14 +14,20 @@ import { relative, resolve } from 'node:path';
 import { root } from '../test/harness.ts';
 import { built } from './build.ts';
 import { type Exercise, region, solution, solutionFile, starterFile } from './exercises.ts';
-import { checkFile, parseError } from './report.ts';
+import { checkFile, quit, studentFile } from './report.ts';
 import { exercises, sets } from './sets/index.ts';
 
 const MINE = `${root}my-exercises/`;
 const PROGRESS = `${MINE}.progress.json`;
 type Progress = Record<string, { hints?: number; passed?: string }>;
-const progress = (): Progress =>
-  existsSync(PROGRESS) ? JSON.parse(readFileSync(PROGRESS, 'utf8')) : {};
+const progress = (): Progress => {
+  if (!existsSync(PROGRESS)) return {};
+  try {
+    return JSON.parse(readFileSync(PROGRESS, 'utf8'));
+  } catch {
+    return quit('my-exercises/.progress.json is damaged: delete it (your files are kept)', 2);
+  }
+};
 const save = (p: Progress) => {
   mkdirSync(MINE, { recursive: true });
   writeFileSync(PROGRESS, `${JSON.stringify(p, null, 2)}\n`);
@@ -29,14 +35,9 @@ const save = (p: Progress) => {
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const mine = (ex: Exercise) => `${MINE}${ex.id}.ts`;
 
-function quit(message: string, code = 2): never {
-  console.error(message);
-  process.exit(code);
-}
-
 function find(id: string | undefined): Exercise {
   const ex = exercises.find((e) => e.id === id);
-  if (!ex) quit(`no exercise '${id ?? ''}': \`npm run exercises\` lists them`);
+  if (!ex) quit(`no exercise '${id ?? ''}': \`npm run exercises\` lists them`, 2);
   return ex;
 }
 
@@ -48,6 +49,9 @@ function status(ex: Exercise) {
 }
 
 const [command = 'list', id, path] = process.argv.slice(2);
+// Output into a pipe that closed (`npm run exercises | head`): stop quietly. A check has its own
+// way, which first kills what it started.
+if (command !== 'check') process.stdout.on('error', () => process.exit(1));
 switch (command) {
   case 'list': {
     const width = Math.max(...exercises.map((ex) => ex.id.length)) + 2;
@@ -63,6 +67,7 @@ switch (command) {
     if (existsSync(mine(ex)) && path !== '--force')
       quit(
         `${relative(process.cwd(), mine(ex))} exists: your work is kept (add --force to start over)`,
+        2,
       );
     mkdirSync(MINE, { recursive: true });
     copyFileSync(`${root}${starterFile(ex)}`, mine(ex));
@@ -82,13 +87,14 @@ switch (command) {
   }
   case 'check': {
     const ex = find(id);
-    const file = path ? resolve(process.env.INIT_CWD ?? process.cwd(), path) : mine(ex);
-    const shown = relative(process.env.INIT_CWD ?? process.cwd(), file);
-    if (!existsSync(file)) quit(`no ${shown} yet: npm run exercises -- start ${ex.id}`);
-    const broken = await parseError(file, shown);
-    if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
+    const { file, shown } = path
+      ? await studentFile(path)
+      : await studentFile(
+          relative(process.env.INIT_CWD ?? process.cwd(), mine(ex)),
+          `start it first: npm run exercises -- start ${ex.id}`,
+        );
     const set = sets.find((s) => s.lesson === ex.lesson);
-    if (!set) quit(`lesson ${ex.lesson} has no checks`);
+    if (!set) quit(`lesson ${ex.lesson} has no checks`, 2);
     const failed = await checkFile({ set, file, shown, ...(ex.extra ? { extra: ex.extra } : {}) });
     if (!failed && file === mine(ex)) {
       const p = progress();
@@ -121,5 +127,5 @@ switch (command) {
     break;
   }
   default:
-    quit(`unknown command '${command}': list, start, hint, check, solution or build`);
+    quit(`unknown command '${command}': list, start, hint, check, solution or build`, 2);
 }

@@ -2,9 +2,10 @@
  * Check one file and say how it went, a line per check, then `N passed, N failed`: what
  * `npm run check` and `npm run exercises -- check` print. Resolves with the number of failures.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { type Check, type CheckSet, killAll, type Result, runSet } from './checks.ts';
-import { typeErrors } from './typecheck.ts';
+import { stopTypes, typeErrors } from './typecheck.ts';
 
 export interface Target {
   set: CheckSet;
@@ -18,8 +19,30 @@ export interface Target {
   types?: boolean;
 }
 
+/** Say why the command cannot go on, in one line on stderr, and exit with `code`. */
+export function quit(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
+
+/**
+ * The file a student named, taken from where the command was typed (npm's INIT_CWD), and shown
+ * as it was typed. Quits with one line if it is missing (saying `missing`), not a file, or does
+ * not parse.
+ */
+export async function studentFile(given: string, missing = 'give the path to your copy') {
+  const here = process.env.INIT_CWD ?? process.cwd();
+  const file = resolve(here, given);
+  const shown = given.startsWith('/') ? given : relative(here, file) || file;
+  if (!existsSync(file)) quit(`no such file: ${shown} — ${missing}`, 2);
+  if (!statSync(file).isFile()) quit(`${shown} is not a file — give the path to your copy`, 2);
+  const broken = await parseError(file, shown);
+  if (broken) quit(`${broken} — it does not parse: fix it, then check again`, 1);
+  return { file, shown };
+}
+
 /** Where a file does not parse, as `FILE:LINE:COL: message`; undefined if it parses. */
-export async function parseError(file: string, shown: string): Promise<string | undefined> {
+async function parseError(file: string, shown: string): Promise<string | undefined> {
   const esbuild = await import('esbuild');
   try {
     esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', sourcefile: shown });
@@ -38,11 +61,13 @@ export async function checkFile(target: Target): Promise<number> {
   // Output into a pipe that closed (`npm run check … | head`): stop quietly, as the checks would.
   process.stdout.on('error', () => {
     killAll();
+    stopTypes();
     process.exit(1);
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killAll(); // every process group the checks started: the student's program and its children
+      stopTypes();
       // written at once: console.log to a pipe may still be queued when the process exits
       writeSync(1, `\nstopped by ${signal}: nothing it started is left running\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);

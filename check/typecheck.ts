@@ -3,7 +3,7 @@
  * process of its own so that it runs beside the wire checks. Its errors are a warning: a copy
  * with a type error still runs under tsx, and its behaviour on the wire is what the checks judge.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,15 +48,24 @@ export async function typeErrors(file: string): Promise<TypeError[]> {
   return errors;
 }
 
+/** The tsc still running, for `stopTypes()`. */
+const running = new Set<ChildProcess>();
+
+/** Kill a type check still running: the checker is stopping (Ctrl+C), and leaves nothing behind. */
+export function stopTypes() {
+  for (const tsc of running) tsc.kill('SIGKILL');
+}
+
 function run(file: string): Promise<TypeError[]> {
   const tsc = require.resolve('typescript/bin/tsc');
   const [dir, name] = [dirname(file), basename(file)]; // tsc names files relative to its folder
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [tsc, ...OPTIONS, name],
       { cwd: dir, timeout: 60_000 },
       (_e, out) => {
+        running.delete(child);
         const errors: TypeError[] = [];
         for (const line of String(out).split('\n')) {
           const m = /^(.*?)\((\d+),(\d+)\): error (TS\d+: .*)$/.exec(line);
@@ -72,5 +81,6 @@ function run(file: string): Promise<TypeError[]> {
         resolve(errors.filter((e) => e.line > 0));
       },
     );
+    running.add(child);
   });
 }

@@ -21,7 +21,9 @@ import {
   type Context,
   type Datagrams,
   datagrams,
+  ended,
   exitsWith,
+  failsInOneLine,
   lastWords,
   Miss,
   prints,
@@ -32,7 +34,6 @@ import {
 import type { Exercise } from '../exercises.ts';
 
 type Datagram = Datagrams['got'][number];
-type Done = Awaited<Proc>;
 
 // ---- helpers for every UDP set -----------------------------------------------------------------
 
@@ -45,10 +46,6 @@ export async function settle(peer: Datagrams) {
     if (d && isMarker(d.data)) peer.got.splice(i, 1);
   }
 }
-
-/** How a process ended, in words. */
-const ended = (done: Done) =>
-  done.exitCode === null ? `it was ended by ${done.signal}` : `it exited (${done.exitCode})`;
 
 /**
  * The n-th datagram to reach `peer`, or a Miss as soon as `proc` (the program that should send
@@ -125,19 +122,8 @@ export async function playing(
   return peer;
 }
 
-/** The failure the lessons teach: one plain line on stderr, exit 1, no stack trace; the line
- * must match `about` (it says what failed: the address, the size), so that a crash of another
- * kind never passes for it. */
-export async function failsInOneLine(proc: Proc, sent: string, expected: string, about: RegExp) {
-  const done = await exitsWith(proc, 1, sent, expected);
-  const said = done.stderr.trim();
-  if (!said || said.includes('\n') || /^\s+at /m.test(said) || !about.test(said))
-    throw new Miss(sent, expected, `exit 1, but stderr ${shown(said, 120)}`);
-  return done;
-}
-
 /** A UDP port nothing is bound to. */
-export const nowhere = () => freePort('udp');
+const nowhere = () => freePort('udp');
 
 /** A client that never hears back: it gives up after its --timeout, in one line, exit 1. */
 export function givesUp(script: string): Check {
@@ -184,11 +170,7 @@ export function waitsInCode(lesson: string, answer: string): Wrong[] {
 
 /** A peer that answers each datagram `ms` after it came, with `reply`'s datagrams. `answered`
  * resolves once the first answer has left: what a check waits for before it looks for it. */
-export async function slowPeer(
-  c: Context,
-  ms: number,
-  reply: (data: Buffer) => (string | Buffer)[],
-) {
+async function slowPeer(c: Context, ms: number, reply: (data: Buffer) => (string | Buffer)[]) {
   const peer = await datagrams(c);
   const timers = new Set<NodeJS.Timeout>();
   c.teardown(() => timers.forEach(clearTimeout)); // before the socket closes (teardown reverses)

@@ -3,14 +3,14 @@
  * A copy of 06 is checked as a server, with the checker playing several clients at once; a copy
  * of 07 as a client, with the checker as a server that keeps it waiting for its turn.
  */
-import { freePort, output, type Proc, type Server, until } from '../../test/harness.ts';
+import { output, type Proc, pause, type Server, until } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
   type Context,
   connectTo,
-  ends,
   exitsWith,
+  failsInOneLine,
   lastWords,
   listen,
   Miss,
@@ -21,6 +21,7 @@ import {
   type Wrong,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
+import { nothingListening } from './01-02-tcp-chat.ts';
 
 const PROMPT = '请输入>>>';
 const CLOSED = '(the server closed the connection)';
@@ -34,7 +35,7 @@ async function shows(proc: Proc, text: string, ms = QUIET_MS): Promise<boolean> 
   const began = performance.now();
   while (performance.now() - began < ms) {
     if (output(proc).stdout.includes(text)) return true;
-    await new Promise((next) => setTimeout(next, 10));
+    await pause(10);
   }
   return output(proc).stdout.includes(text);
 }
@@ -266,7 +267,7 @@ export const client07: CheckSet = {
         const { proc, peer } = await served(c, ['how are you?']);
         await peer.receives('how are you?', '"how are you?" typed');
         const sent = '"how are you?" typed; the answer held back (another client is served)';
-        await new Promise((next) => setTimeout(next, QUIET_MS));
+        await pause(QUIET_MS);
         if (peer.socket.readableEnded || proc.exitCode !== null)
           throw new Miss(
             sent,
@@ -338,35 +339,11 @@ export const client07: CheckSet = {
         const { proc, peer } = await served(c, ['how are you?']);
         await peer.receives('how are you?', '"how are you?" typed');
         peer.socket.resetAndDestroy();
-        const done = await exitsWith(proc, 1, 'a reset instead of the answer', 'exit code 1');
-        if (!/reset/.test(done.stderr) || done.stderr.includes('\n'))
-          throw new Miss(
-            'a reset',
-            'one line on stderr that says the server reset it',
-            `stderr ${shown(done.stderr, 100)}`,
-          );
+        const expected = 'exit code 1 and one line on stderr that says the server reset it';
+        await failsInOneLine(proc, 'a reset instead of the answer', expected, /reset/);
       },
     },
-    {
-      name: 'nothing listening: one line that says to start the server, exit 1',
-      section: 'Run it',
-      async run(c) {
-        const port = await freePort();
-        const proc = c.client({ port }, { input: ['hello'] });
-        const sent = `--port ${port}, where nothing listens`;
-        const done = await ends(proc, sent, 'an end');
-        if (
-          done.exitCode !== 1 ||
-          !/nothing is listening/.test(done.stderr) ||
-          done.stderr.includes('\n')
-        )
-          throw new Miss(
-            sent,
-            'one line "nothing is listening on … — start … first", exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr)}`,
-          );
-      },
-    },
+    nothingListening(['hello']), // lesson 02's
   ],
 };
 
@@ -452,7 +429,7 @@ const waited: Check[] = [
       const { proc, peer } = await served(c, ['how are you?']);
       await peer.receives('how are you?', '"how are you?" typed');
       const held = performance.now();
-      await new Promise((next) => setTimeout(next, HOLD_MS));
+      await pause(HOLD_MS);
       while (performance.now() - held < HOLD_MS) await new Promise((next) => setImmediate(next));
       peer.socket.end('fine');
       const sent = `"how are you?" typed; the answer "fine" held back ${HOLD_MS} ms`;

@@ -10,6 +10,7 @@ import {
   type Context,
   type Datagrams,
   exitsWith,
+  failsInOneLine,
   Miss,
   prints,
   shown,
@@ -19,7 +20,6 @@ import type { Exercise } from '../exercises.ts';
 import {
   answer,
   arrives,
-  failsInOneLine,
   givesUp,
   noServer,
   obeysTimeout,

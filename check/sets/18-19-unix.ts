@@ -16,6 +16,7 @@ import {
   connectTo,
   ends,
   exitsWith,
+  failsInOneLine,
   listen,
   Miss,
   prints,
@@ -31,7 +32,7 @@ import { lockStepClient, server01 } from './01-02-tcp-chat.ts';
  * Leave a stale socket file at `path`: a process listens there and is killed (SIGKILL), with no
  * chance to delete it, as a server that crashed. Then no one answers on it (ECONNREFUSED).
  */
-export function staleSocket(path: string) {
+function staleSocket(path: string) {
   const code = `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`;
   spawnSync(process.execPath, ['-e', code], { stdio: 'ignore', timeout: 10_000 });
   if (!lstatSync(path, { throwIfNoEntry: false })?.isSocket())
@@ -45,11 +46,6 @@ export function borrowed(set: CheckSet, ...names: string[]): Check[] {
     if (!check) throw new Error(`lesson ${set.lesson} has no check named "${name}…"`);
     return check;
   });
-}
-
-/** One line on stderr, no stack trace: the contract for a failure. */
-function oneLine(stderr: string, pattern: RegExp) {
-  return pattern.test(stderr) && !stderr.trim().includes('\n') && !/^\s+at /m.test(stderr);
 }
 
 /** Does a server answer on this socket path? */
@@ -140,13 +136,8 @@ export const server18: CheckSet = {
             'the file left as it was (lstat: not a socket, so not ours to delete)',
             kept === undefined ? 'the file was deleted' : `the file now holds ${shown(kept)}`,
           );
-        const done = await ends(proc, sent, 'an end');
-        if (done.exitCode !== 1 || !oneLine(done.stderr, /not a socket/))
-          throw new Miss(
-            sent,
-            'one line "… exists and is not a socket …", exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr, 120)}`,
-          );
+        const expected = 'one line "… exists and is not a socket …", exit code 1';
+        await failsInOneLine(proc, sent, expected, /not a socket/);
       },
     },
     {
@@ -157,13 +148,8 @@ export const server18: CheckSet = {
         await peerServer(c, (socket) => socket.resume(), live); // the checker's, listening there
         const proc = c.start({ args: ['--path', live], input: [] });
         const sent = '--path where another server listens';
-        const done = await ends(proc, sent, 'an end');
-        if (done.exitCode !== 1 || !oneLine(done.stderr, /already in use/))
-          throw new Miss(
-            sent,
-            'one line "… is already in use …", exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr, 120)}${theirs(proc)}`,
-          );
+        const expected = 'one line "… is already in use …", exit code 1';
+        await failsInOneLine(proc, sent, expected, /already in use/);
         if (!(await answers(live)))
           throw new Miss(sent, 'the other server left alone', 'its socket file was taken away');
       },
@@ -199,13 +185,9 @@ export const client19: CheckSet = {
         if (what !== 'no file') staleSocket(path); // else an empty folder of the check's own
         const proc = c.client({ port: Number.NaN, path }, { input: ['hello'] });
         const sent = `--path to ${what}`;
-        const done = await ends(proc, sent, 'an end');
-        if (done.exitCode !== 1 || !oneLine(done.stderr, /nothing is listening/))
-          throw new Miss(
-            sent,
-            'one line "nothing is listening on … — start … first" (ENOENT, ECONNREFUSED), exit code 1',
-            `exit code ${done.exitCode}, stderr ${shown(done.stderr, 120)}`,
-          );
+        const expected =
+          'one line "nothing is listening on … — start … first" (ENOENT, ECONNREFUSED), exit code 1';
+        await failsInOneLine(proc, sent, expected, /nothing is listening/);
       },
     })),
   ],

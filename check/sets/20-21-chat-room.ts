@@ -7,22 +7,23 @@
  */
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { pause, type Server, type StartOptions, until } from '../../test/harness.ts';
+import { pause, type Server, type StartOptions } from '../../test/harness.ts';
 import {
   type Check,
   type CheckSet,
   type Context,
   connectTo,
   exitsWith,
+  failsInOneLine,
   listen,
   Miss,
   prints,
   readBy,
   shown,
   type Talk,
-  theirs,
   WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
 import { client02 } from './01-02-tcp-chat.ts';
@@ -49,12 +50,15 @@ async function expect(t: Talk, wanted: string | RegExp, sent: string, who = 'it'
     const m = new RegExp(wanted.source, wanted.flags.replace('g', '')).exec(rest());
     return m ? m.index + m[0].length : undefined;
   };
-  await until(() => (find() === undefined ? '' : 'y'), 'y', '', WAIT_MS).catch(() => {
-    const came = rest() ? `${who} got ${shown(rest(), 100)}` : `${who} got nothing more`;
-    const closed = t.socket.readableEnded || t.socket.destroyed ? ', and was disconnected' : '';
-    const whole = label ?? (typeof wanted === 'string' ? shown(wanted, 100) : String(wanted));
-    throw new Miss(sent, `${who} gets ${whole}`, `${came}${closed}`);
-  });
+  await waitUntil(
+    () => find() !== undefined,
+    () => {
+      const came = rest() ? `${who} got ${shown(rest(), 100)}` : `${who} got nothing more`;
+      const closed = t.socket.readableEnded || t.socket.destroyed ? ', and was disconnected' : '';
+      const whole = label ?? (typeof wanted === 'string' ? shown(wanted, 100) : String(wanted));
+      return new Miss(sent, `${who} gets ${whole}`, `${came}${closed}`);
+    },
+  );
   const end = find() ?? 0;
   cursors.set(t, from + end);
   return t.text().slice(from, from + end);
@@ -311,23 +315,21 @@ export const server20: CheckSet = {
           await pause(1);
         }
         const what = `${sent} lines of 1 KB from talker while slow reads nothing`;
-        await until(() => (seen.news ? 'y' : ''), 'y', '', WAIT_MS).catch(() => {
-          throw new Miss(
-            what,
-            `the others get ${shown(`${news}\n`)} (a queue limit, checked before each write)`,
-            `watcher got ${seen.lines} of the lines and no such news`,
-          );
-        });
+        await waitUntil(
+          () => seen.news,
+          () =>
+            new Miss(
+              what,
+              `the others get ${shown(`${news}\n`)} (a queue limit, checked before each write)`,
+              `watcher got ${seen.lines} of the lines and no such news`,
+            ),
+        );
         talker.socket.write('still here?\n');
         const more = `${what}, then still here?`;
-        await until(
-          () => (seen.last === '<talker> still here?' ? 'y' : ''),
-          'y',
-          '',
-          WAIT_MS,
-        ).catch(() => {
-          throw new Miss(more, 'watcher gets "<talker> still here?"', `it got ${shown(seen.last)}`);
-        });
+        await waitUntil(
+          () => seen.last === '<talker> still here?',
+          () => new Miss(more, 'watcher gets "<talker> still here?"', `it got ${shown(seen.last)}`),
+        );
         if (seen.lines !== sent)
           throw new Miss(more, `watcher gets all ${sent} lines`, `it got ${seen.lines}`);
       },
@@ -501,13 +503,8 @@ export const client21: CheckSet = {
         const { proc, peer } = await joined(c, { input: ['ann'], open: true }, '--port, ann typed');
         await expect(peer, 'ann\n', 'ann typed', 'the room');
         peer.socket.resetAndDestroy();
-        const done = await exitsWith(proc, 1, 'a reset (RST)', 'exit code 1');
-        if (!/reset/.test(done.stderr) || done.stderr.trim().includes('\n'))
-          throw new Miss(
-            'a reset',
-            'one line on stderr that says so',
-            `${shown(done.stderr)}${theirs(proc)}`,
-          );
+        const expected = 'exit code 1 and one line on stderr that says so';
+        await failsInOneLine(proc, 'a reset (RST)', expected, /reset/);
       },
     },
     ...borrowed(client02, 'nothing listening'), // lesson 02's: a client with no server

@@ -12,17 +12,20 @@ import {
   type Context,
   type Datagrams,
   datagrams,
+  ended,
   ends,
   exitsWith,
   lastWords,
   Miss,
+  saying,
   shown,
   theirs,
   WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { endsAfter, lined, quiet, seeded, waitUntil } from './lossy.ts';
+import { endsAfter, lined, quiet, seeded } from './lossy.ts';
 
 /** A ping as 23 sends it, with a made-up TIME: the server answers whatever it gets. */
 const ping = (seq: number) => `ping ${seq} ${1_765_000_000_000 + seq}`;
@@ -313,10 +316,7 @@ async function firstPing(peer: Datagrams, proc: Proc, sent: string) {
   came.catch(() => {}); // awaited below, unless the program exits first
   const first = await Promise.race([came.then(() => undefined), proc]);
   if (first && !peer.got.length) {
-    const how =
-      first.exitCode === null ? `it was ended by ${first.signal}` : `it exited (${first.exitCode})`;
-    const said = first.stderr ? `, saying ${shown(first.stderr.split('\n')[0] ?? '', 100)}` : '';
-    throw new Miss(sent, expected, `${how} without sending one${said}`);
+    throw new Miss(sent, expected, `${ended(first)} without sending one${saying(first)}`);
   }
   await came;
   return peer.got[0]?.data.toString('latin1') ?? '';

@@ -15,15 +15,19 @@ import { drained, isMarker, type Proc, udpSocket } from '../../test/harness.ts';
 import {
   type CheckSet,
   type Context,
+  ended,
+  folder,
   lastWords,
   Miss,
+  saying,
   shown,
   theirs,
   WAIT_MS,
   type Wrong,
+  waitUntil,
 } from '../checks.ts';
 import type { Exercise } from '../exercises.ts';
-import { exitsAfter, folder, seeded, seededBytes, waitUntil } from './lossy.ts';
+import { exitsAfter, seeded, seededBytes } from './lossy.ts';
 
 const [DATA, ACK, FIN] = [0x44, 0x41, 0x46]; // 'D', 'A', 'F'
 const SIZE = 1200; // the most bytes of file a data datagram carries (lesson 24's drawing)
@@ -385,15 +389,12 @@ async function nth(to: Played, n: number, proc: Proc, sent: string, expected: st
     },
   );
   came.catch(() => {});
-  const ended = await Promise.race([came.then(() => undefined), proc]);
-  if (ended && to.got.length < n) {
-    const how =
-      ended.exitCode === null ? `it was ended by ${ended.signal}` : `it exited (${ended.exitCode})`;
-    const said = ended.stderr ? `, saying ${shown(ended.stderr.split('\n')[0] ?? '', 100)}` : '';
+  const first = await Promise.race([came.then(() => undefined), proc]);
+  if (first && to.got.length < n) {
     throw new Miss(
       sent,
       expected,
-      `${how} after ${to.got.map(named).join(', ') || 'nothing'}${said}`,
+      `${ended(first)} after ${to.got.map(named).join(', ') || 'nothing'}${saying(first)}`,
     );
   }
   await came;

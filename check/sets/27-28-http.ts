@@ -3,8 +3,7 @@
  * checker as its client (raw bytes, so that nothing tidies a request on its way); a copy of 28 as
  * a client, with the checker as an HTTP server that answers in the ways lesson 28 reads.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Server, until } from '../../test/harness.ts';
 import {
@@ -12,6 +11,8 @@ import {
   type Context,
   connectTo,
   exitsWith,
+  failsInOneLine,
+  folder,
   listen,
   Miss,
   prints,
@@ -26,9 +27,8 @@ const CHINESE = '你好, 世界: HTTP counts bytes\n'; // 26 characters, 34 byte
 const SECRET = 'the secret beside --dir';
 
 /** A folder for 27 to serve, made for this check: a file, a Chinese one, a way out. */
-function folder(c: Context) {
-  const top = mkdtempSync(join(tmpdir(), 'sockets-kit-check-http-'));
-  c.teardown(() => rmSync(top, { recursive: true, force: true }));
+function site(c: Context) {
+  const top = folder(c);
   const www = join(top, 'www');
   mkdirSync(www);
   writeFileSync(join(top, 'secret.txt'), SECRET);
@@ -40,7 +40,7 @@ function folder(c: Context) {
 
 /** 27 serving a fresh folder. */
 async function served(c: Context): Promise<Server> {
-  return c.serve({ args: ['--dir', folder(c)] });
+  return c.serve({ args: ['--dir', site(c)] });
 }
 
 interface Answer {
@@ -335,18 +335,9 @@ export const client28: CheckSet = {
           'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789',
         ]);
         peer.socket.end();
-        const done = await exitsWith(
-          proc,
-          1,
-          '10 of a promised 100 bytes, then a FIN',
-          'exit code 1',
-        );
-        if (done.stderr.includes('\n') || !/cut short|90 bytes/.test(done.stderr))
-          throw new Miss(
-            '10 of 100 bytes',
-            'one line saying the answer is cut short',
-            shown(done.stderr),
-          );
+        const sent = '10 of a promised 100 bytes, then a FIN';
+        const expected = 'exit code 1 and one line saying the answer is cut short';
+        await failsInOneLine(proc, sent, expected, /cut short|90 bytes/);
       },
     },
     nothingListening(),

@@ -4,11 +4,8 @@
  * repeated; waits are for an order of events (an answer, a printed line), never for a time.
  * Generic enough for any UDP lesson's set (the lead may move it next to check/checks.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Proc, pause, until } from '../../test/harness.ts';
-import { type Context, lastWords, Miss, theirs, WAIT_MS } from '../checks.ts';
+import { type Proc, pause } from '../../test/harness.ts';
+import { exitedWith, lastWords, Miss, WAIT_MS } from '../checks.ts';
 
 /** A seeded generator of numbers in [0, 1) (xorshift32): the same seed, the same fates. */
 export function seeded(seed: number) {
@@ -31,23 +28,9 @@ export function seededBytes(seed: number, length: number) {
   return Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
 }
 
-/** Wait until `holds()` is true; else throw the Miss that `miss()` makes (what came instead). */
-export async function waitUntil(holds: () => boolean, miss: () => Miss, ms = WAIT_MS) {
-  await until(() => (holds() ? 'y' : ''), 'y', 'the program', ms).catch(() => {
-    throw miss();
-  });
-}
-
 /** A pause for what must NOT happen (an answer to a lost ping): short, and only after the event
  * that would have caused it has been seen. Never used to wait for something to come. */
-export const quiet = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A folder of the check's own, removed when the check ends. */
-export function folder(c: Context) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockets-kit-check-'));
-  c.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export const quiet = (ms = 300) => pause(ms);
 
 /** The lines of a program's output, as a list shown in a Miss. */
 export const lined = (text: string, max = 8) => {
@@ -96,11 +79,5 @@ export async function exitsAfter(
   expected: string,
   options: { progress?: () => unknown; ms?: number } = {},
 ) {
-  const done = await endsAfter(proc, sent, expected, options);
-  if (done.exitCode !== code) {
-    const how =
-      done.exitCode === null ? `it was ended by ${done.signal}` : `exit code ${done.exitCode}`;
-    throw new Miss(sent, expected, `${how}; ${lastWords(proc)}${theirs(proc)}`);
-  }
-  return done;
+  return exitedWith(proc, await endsAfter(proc, sent, expected, options), code, sent, expected);
 }
