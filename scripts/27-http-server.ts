@@ -19,7 +19,7 @@ const [MAX_LINE, MAX_HEAD] = [8192, 16384]; // bytes in the request line (414), 
 const { host, port, dir, timeout } = flags(8000);
 process.on('uncaughtException', fail);
 main().catch(fail);
-type Request = { conn: Socket; line: string; keep: boolean }; // what reply() needs
+type Request = { conn: Socket; from: string; line: string; keep: boolean }; // what reply() needs
 
 async function main() {
   const root = await realpath(dir).catch(() => '');
@@ -35,7 +35,8 @@ async function main() {
 }
 // One connection: one request after another, however TCP cut or glued the bytes (lesson 14).
 async function serve(conn: Socket, root: string) {
-  const r: Request = { conn, line: '', keep: true }; // keep: the connection stays open
+  const from = `${conn.remoteAddress}:${conn.remotePort}`; // now: a reset takes it with the socket
+  const r: Request = { conn, from, line: '', keep: true }; // keep: the connection stays open
   let pending = Buffer.alloc(0); // bytes read that are not yet a whole request head
   for await (const chunk of conn) {
     if (!r.keep) continue; // closing: what comes now is read and dropped, until the FIN
@@ -103,7 +104,7 @@ function reply(r: Request, status: number, type = 'text/plain', data?: Buffer) {
   );
   r.conn.write(r.line.startsWith('HEAD ') ? head : Buffer.concat([head, body])); // send()
   const shown = `${Buffer.from(r.line.slice(0, 100), 'latin1')}`.replace(/\p{Cc}/gu, '?'); // UTF-8
-  console.log(`${r.conn.remoteAddress}:${r.conn.remotePort} "${shown}" ${status} ${length}`);
+  console.log(`${r.from} "${shown}" ${status} ${length}`);
 }
 const TYPES: Record<string, string> = {
   ...{ '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript' },

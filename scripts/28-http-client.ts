@@ -20,6 +20,8 @@ process.on('uncaughtException', fail);
 main().catch(fail);
 
 async function main() {
+  const file = out ? createWriteStream(out) : undefined; // --out: the body, saved
+  if (file) await once(file, 'open'); // a file we cannot write: said before anything is asked
   const sk = connect(port, host); // socket() + connect()
   await once(sk, 'connect');
   const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -35,7 +37,6 @@ async function main() {
     headers.set(field.slice(0, at).trim().toLowerCase(), field.slice(at + 1).trim());
   }
   console.log();
-  const file = out ? createWriteStream(out) : undefined; // --out: the body, saved
   let [size, chunks] = [0, 0];
   const take = async (n: number) => {
     for await (const piece of bytes(n)) {
