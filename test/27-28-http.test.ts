@@ -398,6 +398,15 @@ for (const [what, path, says] of bodies) {
   });
 }
 
+test('28 --out in a folder that does not exist: one line naming it, exit 1, before any request', async (t) => {
+  const at = await pythonServer();
+  const nowhere = join(tempFolder(t, '28'), 'missing', 'body');
+  const done = await client(t, CLIENT, at, { args: ['/中文.txt', '--out', nowhere] });
+  t.is(done.exitCode, 1);
+  t.is(done.stdout, '', 'no status line: the file is opened before the request is sent');
+  t.regex(done.stderr, /^error: ENOENT: no such file or directory, open '.*missing\/body'$/);
+});
+
 test('28: a body cut short, or an answer that is not HTTP: one line, exit 1', async (t) => {
   const at = await pythonServer();
   const short = await client(t, CLIENT, at, { args: ['/short'] });
