@@ -101,7 +101,7 @@ function reader(sk: AsyncIterable<Buffer>) {
     while (n > 0) {
       if (!rest.length && !(await more())) {
         if (n === Number.POSITIVE_INFINITY) return;
-        throw error('ETRUNCATED', `with ${n} bytes of the body still to come`);
+        throw error('ETRUNCATED', `with ${n} promised bytes still to come`);
       }
       const piece = rest.subarray(0, n);
       [rest, n] = [rest.subarray(piece.length), n - piece.length];

@@ -413,7 +413,7 @@ test('28: a body cut short, or an answer that is not HTTP: one line, exit 1', as
   t.is(short.exitCode, 1);
   t.is(
     short.stderr,
-    'the server closed the connection with 90 bytes of the body still to come — the answer is cut short',
+    'the server closed the connection with 90 promised bytes still to come — the answer is cut short',
   );
   const garbage = await client(t, CLIENT, at, { args: ['/garbage'] });
   t.is(garbage.exitCode, 1);
