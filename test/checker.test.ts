@@ -5,8 +5,8 @@
  * against the kit's scripts, starters and wrong solutions, and the type check, are tried by
  * `npm run test:checker` (test/checker/checker.test.ts), which costs more than this suite has.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { build } from 'esbuild';
@@ -50,12 +50,22 @@ async function check(t: ExecutionContext, args: string[], waitMs = 10_000) {
  * from the kit's cache (the harness's 'mapped' runner), so that is the path its command line names. */
 function leftRunning(file: string) {
   const stripped = command(file, 'mapped').at(-1) ?? file;
+  return running((cmdline) => cmdline.includes(stripped));
+}
+
+/** The type checks (tsc) running on a file in `folder`: tsc runs in the student's folder. */
+const typesRunning = (folder: string) =>
+  running((cmdline, pid) => cmdline.includes('typescript/bin/tsc') && cwd(pid) === folder);
+const cwd = (pid: string) => readlinkSync(`/proc/${pid}/cwd`);
+
+/** The pids of the live (not zombie) processes whose command line passes `test`. */
+function running(test: (cmdline: string, pid: string) => boolean) {
   return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        const running = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-        return running && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(stripped);
+        const live = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+        return live && test(readFileSync(`/proc/${p}/cmdline`, 'utf8'), p);
       } catch {
         return false;
       }
@@ -175,4 +185,17 @@ test("Ctrl+C while a check waits: exit 130, and the student's program is gone to
   t.is(done.exitCode, 130);
   t.regex(done.stdout, /stopped by SIGINT: nothing it started is left running/);
   t.deepEqual(leftRunning(file), []);
+});
+
+test('Ctrl+C during the type check: exit 130, and no tsc is left running', async (t) => {
+  // New content, so that no cached result spares the type check (it is kept by content).
+  const file = copy(t, (s) => `${s}\n// ${process.pid}-${Date.now()}\n`);
+  const env = { KIT_CHECK_WAIT_MS: '30000', INIT_CWD: root };
+  const run = program(t, 'node', [await cli, '01', file], { env });
+  const folder = dirname(file);
+  await until(() => (typesRunning(folder).length ? 'tsc' : ''), 'tsc', 'the type check');
+  run.kill('SIGINT');
+  const done = await run;
+  t.is(done.exitCode, 130);
+  t.deepEqual(typesRunning(folder), [], 'the type check is stopped with the rest');
 });
