@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import {
   assertNoStack,
   client,
   freePort,
   pause,
+  program,
   RUNNER,
   root,
   scriptPath,
@@ -38,7 +37,7 @@ const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
  * process's own and only a main thread can change it (in a worker thread, as `npm test` runs
  * this file, process.env.TZ changes nothing), so this runs in a Node process of its own.
  */
-async function strftimeInEachZone(): Promise<typeof fixture.zones> {
+async function strftimeInEachZone(t: ExecutionContext): Promise<typeof fixture.zones> {
   const code = `
     import { readFileSync } from 'node:fs';
     globalThis.SOCKETS_KIT_IMPORT = true; // as test/as-library.ts does
@@ -54,13 +53,14 @@ async function strftimeInEachZone(): Promise<typeof fixture.zones> {
     }
     console.log(JSON.stringify(actual));`;
   const args = ['--import', tsxLoader, '--input-type=module', '-e', code];
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
-  return JSON.parse(stdout);
+  const done = await program(t, process.execPath, args); // in the kit's root, time-limited
+  t.is(done.exitCode, 0, done.stderr);
+  return JSON.parse(done.stdout);
 }
 
 test("strftime() prints what Python's time.strftime prints, in two time zones", async (t) => {
   t.deepEqual(Object.keys(fixture.zones), ['UTC', 'Asia/Shanghai']);
-  const actual = await strftimeInEachZone();
+  const actual = await strftimeInEachZone(t);
   for (const zone of Object.keys(fixture.zones))
     t.deepEqual(actual[zone], fixture.zones[zone], zone);
 });
