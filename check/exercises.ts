@@ -32,7 +32,7 @@ export interface Exercise {
   /** Checks for behaviour the script itself does not have; then a solution file is kept. */
   extra?: Check[];
   /** The title, task and hints in Chinese, for the Chinese site (the glossary's words). */
-  zh?: { title: string; task: string; hints: string[] };
+  zh: { title: string; task: string; hints: string[] };
 }
 
 const begin = (id: string) => new RegExp(`^([ \\t]*)// -- exercise ${id} --\\n`, 'm');

@@ -80,21 +80,11 @@ const exercises = allExercises.filter((ex) => {
   return false;
 });
 const exercisePath = (lang: Lang, ex: Exercise) => `${lang.dir}exercise-${ex.id}.html`;
-/** An exercise's title, task and hints in `lang`, or in English (`english`) where it has none. */
-const wordsOf = (lang: Lang, ex: Exercise) => {
-  const own = lang.code === 'en' ? undefined : ex[lang.code];
-  return own
-    ? { ...own, english: false }
-    : { title: ex.title, task: ex.task, hints: ex.hints, english: true };
-};
-/** An exercise's title on a page of `lang`, in a `tag` element: English words are marked so. */
-const titleIn = (tag: string, lang: Lang, ex: Exercise) => {
-  const { title, english } = wordsOf(lang, ex);
-  const marked = english
-    ? ` lang="en">${escapeHtml(title)}${lang.w.inEnglish}`
-    : `>${escapeHtml(title)}`;
-  return `<${tag}${marked}</${tag}>`;
-};
+/** An exercise's title, task and hints in `lang` (every exercise has them in Chinese too). */
+const wordsOf = (lang: Lang, ex: Exercise) => (lang.code === 'en' ? ex : ex[lang.code]);
+/** An exercise's title on a page of `lang`, in a `tag` element. */
+const titleIn = (tag: string, lang: Lang, ex: Exercise) =>
+  `<${tag}>${escapeHtml(wordsOf(lang, ex).title)}</${tag}>`;
 const exercisesOf = (stem: string) => exercises.filter((ex) => ex.lesson === stem.slice(0, 2));
 
 /** Markdown pages beside the lessons, each in one language: each file that is there. */
@@ -316,25 +306,22 @@ function exercisePage(lang: Lang, ex: Exercise, prev?: Exercise, next?: Exercise
   const first = lines.findIndex((l) => l.trim() === `// -- exercise ${ex.id} --`) + 1;
   const last = lines.findIndex((l) => l.trim() === `// -- end of exercise ${ex.id} --`) + 1;
   const todo = first > 0 ? new Set(range(first, Math.max(first, last))) : new Set<number>();
-  // English on a page in another language is marked so: the names of the checks always, and the
-  // exercise's title, task and hints where it has no words in that language.
+  // English on a page in another language is marked so: the names of the checks.
   const inEnglish = (html: string) => (lang === english ? html : `<div lang="en">${html}</div>`);
   const own = wordsOf(lang, ex);
-  const its = (html: string) => (own.english ? inEnglish(html) : html);
   const extra = ex.extra?.map((c) => `- ${c.name}`).join('\n');
   const inRoot = { ...ctx, from: '' };
   const body =
     `<main class="lesson"><article class="prose">` +
     `<h1>${w.exercise} <code>${ex.id}</code></h1>` +
-    its(`<p class="lead">${escapeHtml(own.title)}</p>`) +
-    (own.english && w.exerciseInEnglish ? `<p class="note">${w.exerciseInEnglish}</p>` : '') +
+    `<p class="lead">${escapeHtml(own.title)}</p>` +
     markdown(w.cutFrom(ex.lesson, lessonLink, scriptLink), inRoot) +
-    `<h2 id="task">${w.task}</h2>${its(markdown(own.task, ctx))}` +
+    `<h2 id="task">${w.task}</h2>${markdown(own.task, ctx)}` +
     `<h2 id="hints">${w.hints}</h2>` +
     own.hints
       .map(
         (hint, i) =>
-          `<details class="hint"><summary>${w.hint(i + 1)}</summary>${its(markdown(hint, ctx))}</details>`,
+          `<details class="hint"><summary>${w.hint(i + 1)}</summary>${markdown(hint, ctx)}</details>`,
       )
       .join('') +
     `<h2 id="check">${w.commands}</h2>` +

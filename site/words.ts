@@ -43,7 +43,6 @@ export interface Words {
   /** On a lesson's page, above its exercises. */
   lessonExercises: string;
   /** Beside an exercise's English title, task and hints, on a page in a language it lacks. */
-  exerciseInEnglish: string;
   exercisesIntro: string;
   exercisesColumns: [string, string, string];
   cutFrom: (n: string, lesson: string, script: string) => string;
@@ -85,7 +84,6 @@ const en: Words = {
   exercise: 'Exercise',
   lessonExercises:
     "Cut from this lesson's script: copy one out, write the part that is missing, and let the kit check it.",
-  exerciseInEnglish: '',
   exercisesIntro:
     "Each exercise is one of the kit's scripts with a part cut out and a TODO in its place. The starter files are cut from the scripts themselves, so they never drift from the lessons. Start one, write the missing part, and check it:",
   exercisesColumns: ['Exercise', 'Lesson', 'What to build'],
@@ -143,7 +141,6 @@ const zh: Words = {
   exercise: '练习',
   lessonExercises:
     '这些练习由本课的脚本挖掉一段而成：复制一份出来，补上缺的那段，再让本套课程来检查。',
-  exerciseInEnglish: '练习的标题、任务和提示只有英文。',
   exercisesIntro:
     '每个练习都是本套课程的一个脚本，挖掉一段，换成一条 TODO。练习文件直接从脚本里切出来，所以总是和课文一致。开始一个练习，补上缺的那段，再检查：',
   exercisesColumns: ['练习', '课文', '要做什么'],
