@@ -86,7 +86,12 @@ test('Node accepts at once: 8 clients connect past listen(3) and the kernel queu
     );
   await settled(() => listener()?.rxQueue === 0 && accepted().length === 8);
   t.is(listener()?.rxQueue, 0, 'no connection is left in the kernel accept queue');
-  t.is(accepted().length, 8, 'all 8 connections are established on the server side');
+  const seen = accepted();
+  t.is(
+    seen.length,
+    8,
+    `all 8 connections are established on the server side: ${JSON.stringify(seen)}`,
+  );
 
   const answers = peers.map(async (peer) => String((await once(peer, 'data'))[0]));
   for (let k = 1; k <= 8; k++) s.proc.stdin.write(`answer ${k}\n`);

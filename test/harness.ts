@@ -502,13 +502,22 @@ const TCP_STATES: Record<string, string> = {
 };
 
 /** Every TCP socket on this machine whose local or remote port is `port`: IPv4 and IPv6, or
- * IPv4 alone (another test's server may hold the same port number on ::1). */
+ * IPv4 alone (another test's server may hold the same port number on ::1). Each once: the kernel
+ * writes /proc/net/tcp a page at a time, and a table that changes between two pages can show a
+ * socket twice; a busy suite opens and closes connections all the time. */
 export function tcpSockets(port: number, { ipv6 = true } = {}): TcpSocket[] {
   const files = ipv6 ? ['/proc/net/tcp', '/proc/net/tcp6'] : ['/proc/net/tcp'];
   const rows = files.flatMap((file) => readFileSync(file, 'utf8').trim().split('\n').slice(1));
+  const seen = new Set<string>();
   return rows
-    .map((row) => {
-      const fields = row.trim().split(/\s+/);
+    .map((row) => row.trim().split(/\s+/))
+    .filter((fields) => {
+      const key = [...fields.slice(1, 4), fields[9]].join(' '); // addresses, state, inode
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((fields) => {
       const [, local = '', remote = '', state = '', queues = ''] = fields;
       return {
         localPort: Number.parseInt(local.split(':')[1] ?? '', 16),
